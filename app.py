@@ -1,0 +1,30 @@
+#!/usr/bin/env python3
+"""The CDK app: the chosen profile's config, then one line per stack.
+
+Choose the profile with `cdk synth -c env=prod` (or `make synth ENV=prod`); the default is dev.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
+
+from platform_config import exit_on_config_error, load_config
+from stacks.network import NetworkStack
+
+
+def build(app: cdk.App) -> cdk.App:
+    """Add every stack of the profile named in `app`'s context, with cdk-nag on all of them."""
+    config = load_config(app)
+    cdk.Validations.of(app).add_plugins(
+        # Acknowledgements are copied into each resource's Metadata, so a reviewer reading the
+        # template sees every accepted finding, with its reason, next to the resource.
+        AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
+    )
+    NetworkStack(app, "NetworkStack", config=config)
+    return app
+
+
+if __name__ == "__main__":
+    with exit_on_config_error():
+        build(cdk.App()).synth()

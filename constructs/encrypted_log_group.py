@@ -1,0 +1,69 @@
+"""EncryptedLogGroup: a CloudWatch Logs group with a set retention and a customer-managed key."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+
+from constructs import Construct
+from constructs.log_retention import retention_days as to_retention
+from constructs.removal import removal_policy
+from platform_config.storage import StorageConfig
+
+
+class EncryptedLogGroup(Construct):
+    """A log group encrypted with its own rotating KMS key, usable only by CloudWatch Logs for
+    log groups of this account and region (the key policy pins the encryption context)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        retention_days: int,
+        storage: StorageConfig,
+        log_group_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the {construct_id} log group",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(storage),
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        self.log_group = logs.LogGroup(
+            self,
+            "LogGroup",
+            log_group_name=log_group_name,
+            encryption_key=self.key,
+            retention=to_retention(retention_days),
+            removal_policy=removal_policy(storage),
+        )

@@ -1,0 +1,45 @@
+"""Read the chosen profile from CDK context and validate it, once, at the edge of the app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import ValidationError
+
+from constructs import Construct
+from platform_config.errors import ConfigError, from_validation_error
+from platform_config.model import PlatformConfig
+
+DEFAULT_PROFILE = "dev"
+PROFILE_CONTEXT_KEY = "env"
+PROFILES_CONTEXT_KEY = "profiles"
+
+
+def parse_profile(name: str, raw: object) -> PlatformConfig:
+    """Validate one profile's raw settings; raise ConfigError with a one-line message."""
+    where = f"cdk.json context {PROFILES_CONTEXT_KEY}.{name}"
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"config error at {where}: got {raw!r}; allowed: a JSON object")
+    if "profile" in raw:
+        raise ConfigError(f"config error at {where}.profile: unknown key; it is set from the name")
+    try:
+        return PlatformConfig.model_validate({**raw, "profile": name})
+    except ValidationError as error:
+        raise from_validation_error(error, PlatformConfig, where) from None
+
+
+def load_config(scope: Construct) -> PlatformConfig:
+    """The profile named by `-c env=NAME` (default dev), from the `profiles` context key."""
+    name = scope.node.try_get_context(PROFILE_CONTEXT_KEY) or DEFAULT_PROFILE
+    profiles = scope.node.try_get_context(PROFILES_CONTEXT_KEY)
+    if not isinstance(profiles, Mapping) or not profiles:
+        raise ConfigError(
+            f"config error at cdk.json context {PROFILES_CONTEXT_KEY}: missing or empty; "
+            "allowed: an object of named profiles (see cdk.json)"
+        )
+    if name not in profiles:
+        allowed = ", ".join(sorted(profiles))
+        raise ConfigError(
+            f"config error at {PROFILE_CONTEXT_KEY}: unknown profile {name!r}; allowed: {allowed}"
+        )
+    return parse_profile(str(name), profiles[name])

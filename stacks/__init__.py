@@ -1,0 +1,1 @@
+"""One module per stack. A stack wires constructs together; resource detail lives in constructs/."""

@@ -1,0 +1,59 @@
+"""Synthesize the real app once per profile per test session, and hand out its templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PROFILES = ("dev", "prod")
+
+# jsii runs Node from PATH: use the virtualenv's Node 24, not the machine's end-of-life Node 20.
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+
+import aws_cdk as cdk  # noqa: E402  (must follow the PATH change above)
+from aws_cdk.assertions import Template  # noqa: E402
+
+import app as platform_app  # noqa: E402  (the repo's app.py)
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context block of cdk.json, as the CDK CLI would pass it to the app."""
+    return json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["context"]
+
+
+@dataclass
+class Synthesized:
+    """One profile's cloud assembly, with parsed templates cached per stack."""
+
+    profile: str
+    outdir: Path
+    stack_ids: tuple[str, ...]
+    _templates: dict[str, Template] = field(default_factory=dict)
+
+    def template_json(self, stack_id: str) -> dict[str, Any]:
+        path = self.outdir / f"{stack_id}.template.json"
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    def template(self, stack_id: str) -> Template:
+        if stack_id not in self._templates:
+            self._templates[stack_id] = Template.from_json(self.template_json(stack_id))
+        return self._templates[stack_id]
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
+
+    def validation_report(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "validation-report.json").read_text(encoding="utf-8"))
+
+
+def synthesize(profile: str, outdir: Path) -> Synthesized:
+    """Build and synthesize the app exactly as `cdk synth -c env=<profile>` would."""
+    app = cdk.App(context={**cdk_json_context(), "env": profile}, outdir=str(outdir))
+    assembly = platform_app.build(app).synth()
+    stack_ids = tuple(stack.id for stack in assembly.stacks)
+    return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)

@@ -1,0 +1,190 @@
+"""Config validation: every bad input stops synthesis with one line naming key, value and rule."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from platform_config import ConfigError, PlatformConfig, load_config, parse_profile
+from tests.synthesis import REPO_ROOT, cdk_json_context
+
+
+def profile(name: str) -> dict[str, Any]:
+    return copy.deepcopy(cdk_json_context()["profiles"][name])
+
+
+def error_for(raw: dict[str, Any], name: str = "dev") -> str:
+    with pytest.raises(ConfigError) as caught:
+        parse_profile(name, raw)
+    message = str(caught.value)
+    assert "\n" not in message, "a config error must be a single line"
+    return message
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_shipped_profiles_are_valid(name: str) -> None:
+    config = parse_profile(name, profile(name))
+    assert isinstance(config, PlatformConfig)
+    assert config.profile == name
+    assert config.name_prefix == f"dataplatform-{name}"
+
+
+def test_dev_is_cheap_and_prod_is_sized_for_production() -> None:
+    dev = parse_profile("dev", profile("dev"))
+    prod = parse_profile("prod", profile("prod"))
+    assert (dev.network.max_azs, dev.network.nat_gateways) == (2, 1)
+    assert (prod.network.max_azs, prod.network.nat_gateways) == (3, 3)
+    assert not any(on for _, on in dev.network.interface_endpoints)
+    assert all(on for _, on in prod.network.interface_endpoints)
+    assert prod.storage.removal_policy == "retain"
+
+
+def test_unknown_profile_names_the_choices() -> None:
+    app = cdk.App(context={**cdk_json_context(), "env": "nope"})
+    with pytest.raises(ConfigError, match=r"at env: unknown profile 'nope'; allowed: dev, prod"):
+        load_config(app)
+
+
+def test_default_profile_is_dev() -> None:
+    assert load_config(cdk.App(context=cdk_json_context())).profile == "dev"
+
+
+def test_unknown_key_is_not_silently_ignored() -> None:
+    raw = profile("dev")
+    raw["network"]["vcp_cidr"] = "10.0.0.0/16"
+    message = error_for(raw)
+    assert "profiles.dev.network.vcp_cidr: unknown key" in message
+    assert "allowed keys here:" in message
+    assert "vpc_cidr" in message
+
+
+def test_unknown_top_level_key() -> None:
+    raw = profile("dev")
+    raw["regoin"] = "eu-west-1"
+    assert "profiles.dev.regoin: unknown key" in error_for(raw)
+
+
+def test_wrong_type_is_not_coerced() -> None:
+    raw = profile("dev")
+    raw["network"]["max_azs"] = "2"
+    message = error_for(raw)
+    assert "profiles.dev.network.max_azs: got '2'" in message
+    assert "integer" in message
+
+
+@pytest.mark.parametrize(
+    ("cidr", "reason"),
+    [
+        ("10.20.0.0/33", "not an IPv4 CIDR block"),
+        ("10.20.0.1/16", "not an IPv4 CIDR block"),
+        ("banana", "not an IPv4 CIDR block"),
+        ("10.0.0.0/8", "prefix length must be /16 to /22"),
+        ("10.20.0.0/26", "prefix length must be /16 to /22"),
+        ("52.20.0.0/16", "private (RFC 1918)"),
+    ],
+)
+def test_bad_cidr(cidr: str, reason: str) -> None:
+    raw = profile("dev")
+    raw["network"]["vpc_cidr"] = cidr
+    message = error_for(raw)
+    assert f"profiles.dev.network.vpc_cidr: got {cidr!r}" in message
+    assert reason in message
+
+
+@pytest.mark.parametrize("azs", [0, 1, 4, 6])
+def test_az_count_out_of_range(azs: int) -> None:
+    raw = profile("dev")
+    raw["network"]["max_azs"] = azs
+    message = error_for(raw)
+    assert f"profiles.dev.network.max_azs: got {azs}" in message
+    assert "greater than or equal to 2" in message or "less than or equal to 3" in message
+
+
+def test_more_nat_gateways_than_azs() -> None:
+    raw = profile("dev")
+    raw["network"]["nat_gateways"] = 3
+    assert "nat_gateways (3) exceeds max_azs (2)" in error_for(raw)
+
+
+def test_instance_type_that_does_not_exist_in_its_family() -> None:
+    raw = profile("dev")
+    raw["ml"]["training_instance_type"] = "ml.g5.huge"
+    message = error_for(raw)
+    assert "profiles.dev.ml.training_instance_type: got 'ml.g5.huge'" in message
+    assert "does not exist in ml.g5; allowed: ml.g5.xlarge, ml.g5.2xlarge" in message
+
+
+def test_cpu_instance_where_a_gpu_is_required() -> None:
+    raw = profile("dev")
+    raw["ml"]["training_instance_type"] = "ml.m5.xlarge"
+    message = error_for(raw)
+    assert "is not a SageMaker GPU instance type; allowed families: ml.g4dn, ml.g5" in message
+
+
+def test_unsupported_log_retention() -> None:
+    raw = profile("dev")
+    raw["network"]["flow_logs"]["retention_days"] = 31
+    assert "not a CloudWatch Logs retention; allowed: 1, 3, 5" in error_for(raw)
+
+
+def test_production_cannot_destroy_its_data() -> None:
+    raw = profile("prod")
+    raw["storage"]["removal_policy"] = "destroy"
+    assert "removal_policy must be 'retain' when stage is 'production'" in error_for(raw, "prod")
+
+
+def test_missing_key() -> None:
+    raw = profile("dev")
+    del raw["storage"]
+    assert "profiles.dev.storage: missing; this key is required" in error_for(raw)
+
+
+def test_profile_that_is_not_an_object() -> None:
+    assert "allowed: a JSON object" in error_for(["not", "an", "object"])  # type: ignore[arg-type]
+
+
+def run_app(context: dict[str, Any], outdir: Path) -> subprocess.CompletedProcess[str]:
+    """Run app.py the way the CDK CLI does: context through CDK_CONTEXT_JSON."""
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(outdir)}
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda ctx: ctx.update(env="nope"), "error: config error at env: unknown profile 'nope'"),
+        (
+            lambda ctx: ctx["profiles"]["dev"]["network"].update(vpc_cidr="10.0.0.0/40"),
+            "error: config error at cdk.json context profiles.dev.network.vpc_cidr: got",
+        ),
+    ],
+    ids=["unknown-profile", "bad-cidr"],
+)
+def test_app_exits_with_one_line_and_no_traceback(
+    change: Any, expected: str, tmp_path: Path
+) -> None:
+    context = cdk_json_context()
+    change(context)
+    result = run_app(context, tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [lines[0]], f"expected one line, got: {result.stderr!r}"
+    assert lines[0].startswith(expected)
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
