@@ -7,9 +7,11 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from platform_config.base import LogRetentionDays, Section
+from platform_config.data_lake import DataLakeConfig
 from platform_config.ml import MlConfig
 from platform_config.network import NetworkConfig
 from platform_config.storage import StorageConfig
+from platform_config.streaming import StreamingConfig
 
 
 class PlatformConfig(Section):
@@ -22,6 +24,8 @@ class PlatformConfig(Section):
     tags: dict[str, str]
     network: NetworkConfig
     storage: StorageConfig
+    data_lake: DataLakeConfig
+    streaming: StreamingConfig
     ml: MlConfig
 
     @property
