@@ -1,4 +1,4 @@
-"""PythonFunction: a Lambda from `lambda/<name>/` with the platform's runtime and logging defaults."""
+"""PythonFunction: a Lambda from `lambda/<name>/` with the platform's runtime and log defaults."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import aws_cdk as cdk
 import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from constructs import Construct
 
+from constructs import Construct
 from constructs.encrypted_log_group import EncryptedLogGroup
 from platform_config.storage import StorageConfig
 
@@ -38,7 +38,7 @@ class _CopyWithExtras:
         self._source = source
         self._extra_files = dict(extra_files)
 
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:  # noqa: ARG002
+    def try_bundle(self, output_dir: str, options: object = None) -> bool:
         shutil.copytree(
             self._source,
             output_dir,
