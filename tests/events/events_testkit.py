@@ -1,0 +1,77 @@
+"""Builders for Firehose transformation events and sample payloads, shared by the tests."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+# 2026-11-15T12:00:00Z, the arrival time used by most tests.
+ARRIVAL_MS = 1_794_744_000_000
+
+
+def b64(payload: bytes | str) -> str:
+    raw = payload.encode("utf-8") if isinstance(payload, str) else payload
+    return base64.b64encode(raw).decode("ascii")
+
+
+def valid_event(**overrides: Any) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "event_id": "3f2504e0-4f89-41d3-9a0c-0305e82c3301",
+        "event_type": "add_to_cart",
+        "event_time": "2026-11-15T11:59:00.250Z",
+        "user_id": "user-0000042",
+        "session_id": "s-1",
+        "device": "ios",
+        "country": "DE",
+        "price": 19.99,
+        "quantity": 2,
+        "properties": {"product_id": "p-00001"},
+    }
+    event.update(overrides)
+    return {key: value for key, value in event.items() if value is not ...}
+
+
+def firehose_event(
+    payloads: list[bytes | str], *, source: str = "direct", arrival_ms: int = ARRIVAL_MS
+) -> dict[str, Any]:
+    """A Firehose transformation event with one record per payload, in the `source` shape."""
+    records: list[dict[str, Any]] = []
+    for index, payload in enumerate(payloads):
+        record: dict[str, Any] = {
+            "recordId": f"{index:056d}",
+            "approximateArrivalTimestamp": arrival_ms,
+        }
+        if source == "msk":
+            record["kafkaRecordValue"] = b64(payload)
+            record["mskRecordMetadata"] = {
+                "offset": str(index),
+                "partitionId": "0",
+                "approximateArrivalTimestamp": arrival_ms,
+            }
+        else:
+            record["data"] = b64(payload)
+        if source == "kinesis":
+            record["kinesisRecordMetadata"] = {
+                "shardId": "shardId-000000000000",
+                "partitionKey": "user-0000042",
+                "approximateArrivalTimestamp": arrival_ms,
+                "sequenceNumber": f"4954698668313554428650745793632162567570019247115{index:07d}",
+                "subsequenceNumber": 0,
+            }
+        records.append(record)
+    event: dict[str, Any] = {
+        "invocationId": "invocation-1",
+        "deliveryStreamArn": "arn:aws:firehose:us-east-1:123456789012:deliverystream/events",
+        "region": "us-east-1",
+        "records": records,
+    }
+    if source == "kinesis":
+        event["sourceKinesisStreamArn"] = "arn:aws:kinesis:us-east-1:123456789012:stream/events"
+    if source == "msk":
+        event["sourceMSKArn"] = "arn:aws:kafka:us-east-1:123456789012:cluster/events/abc-1"
+    return event
+
+
+def as_json(event: dict[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"))
