@@ -42,8 +42,10 @@ $(DEV_STAMP): requirements-dev.txt $(RUNTIME_STAMP)
 	$(BIN)/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
+# --use-system-ca: trust the OS certificate store (as pip and git do), so npm works behind a
+# TLS-inspecting proxy even in a scrubbed environment (`env -i`).
 $(NODE_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
-	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	NODE_OPTIONS=--use-system-ca $(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 install: $(DEV_STAMP) $(NODE_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
