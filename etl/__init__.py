@@ -1,0 +1,1 @@
+"""Glue ETL: the events job script and its pure PySpark transformation."""
