@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -36,6 +37,8 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
+    if shutil.which("java") is None:
+        pytest.skip("local Spark needs a Java 17 runtime on PATH (apt-get install openjdk-17-jre)")
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
     # Python UDF workers import etl.events_transform by name, so they need the repo on their
     # path, and this interpreter (the venv's) rather than whatever `python3` is on PATH.
