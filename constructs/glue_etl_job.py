@@ -1,0 +1,242 @@
+"""GlueEtlJob: the Glue 5.0 PySpark job that curates raw events, with its code shipped as assets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import aws_cdk as cdk
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_assets as s3_assets
+
+from constructs import Construct
+from constructs.glue_security import (
+    GLUE_LOG_GROUPS_REASON,
+    GlueSecurityConfiguration,
+    glue_log_groups_arn,
+)
+from constructs.nag_findings import acknowledge_wildcards
+from platform_config.data_lake import EtlJobConfig
+
+GLUE_VERSION = "5.0"
+# Glue and observability metrics are published under this CloudWatch namespace.
+GLUE_METRICS_NAMESPACE = "Glue"
+
+
+@dataclass(frozen=True)
+class BucketAccess:
+    """Key prefixes of one bucket that a role may read, or read and write."""
+
+    bucket: s3.IBucket
+    prefixes: Sequence[str]
+    write: bool = False
+
+
+@dataclass(frozen=True)
+class JobCode:
+    """The job's files on this machine: the entry point, the modules it imports, and plain
+    files, each handed to the script as the job argument it is keyed by."""
+
+    script: Path
+    python_modules: Sequence[Path]
+    file_arguments: Mapping[str, Path]
+
+
+class GlueEtlJob(Construct):
+    """A PySpark job with bookmarks, metrics, continuous logs and at most one run at a time,
+    a role that reaches only the prefixes and catalog tables it is given, and an optional
+    scheduled trigger."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        description: str,
+        code: JobCode,
+        settings: EtlJobConfig,
+        security: GlueSecurityConfiguration,
+        data_access: Sequence[BucketAccess],
+        catalog_tables: Mapping[str, Sequence[str]],
+        arguments: Mapping[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description=f"The {name} Glue job",
+        )
+        script = s3_assets.Asset(self, "Script", path=str(code.script))
+        # Glue imports an --extra-py-files entry by its file name, and an asset's object is
+        # named by its hash; a zip of the module keeps the module's name on the import path.
+        modules = s3_assets.Asset(
+            self,
+            "PythonModules",
+            path=str(_common_folder(code.python_modules)),
+            exclude=["*", *(f"!{module.name}" for module in code.python_modules)],
+        )
+        # --extra-files lands in the working directory under the object's name (<hash>.json),
+        # which is why each file's name is handed to the script as an argument.
+        files = {
+            argument: s3_assets.Asset(self, f"File{argument.strip('-').title()}", path=str(path))
+            for argument, path in code.file_arguments.items()
+        }
+        file_arguments = {a: PurePosixPath(f.s3_object_key).name for a, f in files.items()}
+        self._grant_code(script, modules, *files.values())
+        self._grant_data(data_access)
+        self._grant_catalog(catalog_tables)
+        self._grant_logs_and_metrics()
+        security.grant_use(self.role)
+
+        self.name = name
+        self.job = glue.CfnJob(
+            self,
+            "Resource",
+            name=name,
+            description=description,
+            role=self.role.role_arn,
+            glue_version=GLUE_VERSION,
+            command=glue.CfnJob.JobCommandProperty(
+                name="glueetl", python_version="3", script_location=script.s3_object_url
+            ),
+            worker_type=settings.worker_type,
+            number_of_workers=settings.number_of_workers,
+            execution_class=settings.execution_class,
+            timeout=settings.timeout_minutes,
+            max_retries=settings.max_retries,
+            # Two runs appending at once could both curate the same late duplicate.
+            execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),
+            security_configuration=security.name,
+            default_arguments={
+                "--job-language": "python",
+                "--job-bookmark-option": "job-bookmark-enable",
+                "--enable-metrics": "true",
+                "--enable-observability-metrics": "true",
+                "--enable-continuous-cloudwatch-log": "true",
+                "--extra-py-files": modules.s3_object_url,
+                "--extra-files": ",".join(f.s3_object_url for f in files.values()),
+                **file_arguments,
+                **arguments,
+            },
+        )
+        self.job.node.add_dependency(security.configuration)
+        self.trigger: glue.CfnTrigger | None = None
+        if settings.schedule:
+            self.trigger = glue.CfnTrigger(
+                self,
+                "Schedule",
+                name=f"{name}-schedule",
+                description=f"Runs {name} on {settings.schedule}",
+                type="SCHEDULED",
+                schedule=settings.schedule,
+                start_on_creation=True,
+                actions=[glue.CfnTrigger.ActionProperty(job_name=self.job.ref)],
+            )
+
+    def _grant_code(self, *assets: s3_assets.Asset) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadJobCode",
+                actions=["s3:GetObject"],
+                resources=[a.bucket.arn_for_objects(a.s3_object_key) for a in assets],
+            )
+        )
+
+    def _grant_data(self, data_access: Sequence[BucketAccess]) -> None:
+        for index, access in enumerate(data_access):
+            objects = [access.bucket.arn_for_objects(f"{p}*") for p in access.prefixes]
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid=f"ListPrefixes{index}",
+                    actions=["s3:ListBucket"],
+                    resources=[access.bucket.bucket_arn],
+                    conditions={
+                        "StringLike": {
+                            "s3:prefix": [v for p in access.prefixes for v in (p, f"{p}*")]
+                        }
+                    },
+                )
+            )
+            # Spark's commit protocol writes under _temporary/ inside the output prefix and then
+            # deletes it, hence delete; multipart aborts clean up failed large uploads.
+            actions = (
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+                if access.write
+                else ["s3:GetObject"]
+            )
+            self.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    sid=f"{'ReadWrite' if access.write else 'Read'}Objects{index}",
+                    actions=actions,
+                    resources=objects,
+                )
+            )
+            acknowledge_wildcards(
+                self.role,
+                objects,
+                reason="Objects under the job's own prefixes only: partition folders and Spark "
+                "part files are named at run time.",
+            )
+
+    def _grant_catalog(self, catalog_tables: Mapping[str, Sequence[str]]) -> None:
+        stack = cdk.Stack.of(self)
+
+        def arn(resource: str, resource_name: str | None = None) -> str:
+            return stack.format_arn(service="glue", resource=resource, resource_name=resource_name)
+
+        resources = [arn("catalog")]
+        for database, tables in catalog_tables.items():
+            resources.append(arn("database", database))
+            resources.extend(arn("table", f"{database}/{table}") for table in tables)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTheLakeTables",
+                actions=[
+                    "glue:GetDatabase",
+                    "glue:GetTable",
+                    "glue:GetTables",
+                    "glue:GetPartition",
+                    "glue:GetPartitions",
+                ],
+                resources=resources,
+            )
+        )
+
+    def _grant_logs_and_metrics(self) -> None:
+        log_groups = glue_log_groups_arn(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteGlueLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_groups, f"{log_groups}:log-stream:*"],
+            )
+        )
+        acknowledge_wildcards(
+            self.role, [log_groups, f"{log_groups}:log-stream:*"], GLUE_LOG_GROUPS_REASON
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="PublishGlueMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringEquals": {"cloudwatch:namespace": GLUE_METRICS_NAMESPACE}},
+            )
+        )
+        acknowledge_wildcards(
+            self.role,
+            ["*"],
+            reason="cloudwatch:PutMetricData has no resource-level permissions; the statement "
+            "is limited to the Glue namespace by condition.",
+        )
+
+
+def _common_folder(paths: Sequence[Path]) -> Path:
+    folders = {path.resolve().parent for path in paths}
+    if len(folders) != 1:
+        raise ValueError(f"python modules must share one folder, got {sorted(map(str, folders))}")
+    return folders.pop()

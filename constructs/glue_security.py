@@ -1,0 +1,117 @@
+"""GlueSecurityConfiguration: what Glue crawlers and jobs encrypt, and with which keys."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_glue as glue
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+
+from constructs import Construct
+from constructs.nag_findings import acknowledge_wildcards
+from constructs.removal import removal_policy
+from platform_config.storage import StorageConfig
+
+GLUE_LOG_GROUPS_REASON = (
+    "Glue creates its log groups at run time under /aws-glue/, named after the role and the "
+    "security configuration; no narrower ARN exists before the first run."
+)
+
+
+class GlueSecurityConfiguration(Construct):
+    """S3 output with SSE-KMS and job bookmarks with client-side KMS, both under the lake key;
+    CloudWatch Logs under a separate key that only CloudWatch Logs may use, because a log key's
+    policy must trust the logs service and the lake key's should not."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        name: str,
+        data_key: kms.IKey,
+        storage: StorageConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.data_key = data_key
+        self.logs_key = kms.Key(
+            self,
+            "LogsKey",
+            description="Encrypts the CloudWatch logs of the lake's Glue crawlers and jobs",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(storage),
+        )
+        self.logs_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+                actions=[
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                resources=["*"],
+                conditions={
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                            service="logs",
+                            resource="log-group",
+                            resource_name="*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    }
+                },
+            )
+        )
+        self.name = name
+        self.configuration = glue.CfnSecurityConfiguration(
+            self,
+            "Resource",
+            name=name,
+            encryption_configuration=glue.CfnSecurityConfiguration.EncryptionConfigurationProperty(
+                s3_encryptions=[
+                    glue.CfnSecurityConfiguration.S3EncryptionProperty(
+                        s3_encryption_mode="SSE-KMS", kms_key_arn=data_key.key_arn
+                    )
+                ],
+                cloud_watch_encryption=glue.CfnSecurityConfiguration.CloudWatchEncryptionProperty(
+                    cloud_watch_encryption_mode="SSE-KMS", kms_key_arn=self.logs_key.key_arn
+                ),
+                job_bookmarks_encryption=glue.CfnSecurityConfiguration.JobBookmarksEncryptionProperty(
+                    job_bookmarks_encryption_mode="CSE-KMS", kms_key_arn=data_key.key_arn
+                ),
+            ),
+        )
+
+    def grant_use(self, role: iam.Role) -> None:
+        """What a crawler's or job's role needs to work under this configuration."""
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseTheLakeKeyForOutputAndBookmarks",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                resources=[self.data_key.key_arn],
+            )
+        )
+        # Glue associates the logs key with the log groups it creates under /aws-glue/ on the
+        # first run, whose names include the role and configuration names.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EncryptGlueLogGroups",
+                actions=["logs:AssociateKmsKey"],
+                resources=[glue_log_groups_arn(self)],
+            )
+        )
+        acknowledge_wildcards(role, [glue_log_groups_arn(self)], GLUE_LOG_GROUPS_REASON)
+
+
+def glue_log_groups_arn(scope: Construct) -> str:
+    """Every log group Glue writes to (they all live under `/aws-glue/`)."""
+    return cdk.Stack.of(scope).format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name="/aws-glue/*",
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )

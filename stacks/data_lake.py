@@ -1,0 +1,297 @@
+"""DataLakeStack: S3 zones, the Glue Data Catalog, the landing crawler, the curation job, the
+Athena workgroup with its saved queries, and (by config) Lake Formation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+import lake_schema
+from constructs import Construct
+from constructs.athena_workgroup import LakeWorkgroup
+from constructs.glue_etl_job import BucketAccess, GlueEtlJob, JobCode
+from constructs.glue_security import GlueSecurityConfiguration
+from constructs.lake_catalog import LakeCatalog, ProjectedParquetTable
+from constructs.lake_formation import (
+    TABLE_READ,
+    TABLE_WRITE,
+    LakeFormationDatabaseGrant,
+    LakeFormationDataLocationGrant,
+    LakeFormationSetup,
+    LakeFormationTableGrant,
+    grant_lake_formation_access,
+)
+from constructs.lake_layout import LAKE_LAYOUT, LakeLayout
+from constructs.lake_queries import LakeNamedQueries
+from constructs.lake_storage import LakeStorage
+from constructs.landing_crawler import LandingCrawler
+from platform_config import PlatformConfig
+from stacks.platform_stack import PlatformStack
+
+__all__ = ["LAKE_LAYOUT", "TABLE_READ", "TABLE_WRITE", "DataLakeStack", "LakeLayout"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+ETL_DIR = REPO_ROOT / "etl"
+LANDING_TABLE_PREFIX = "landing_"
+ZONES = ("raw", "curated", "analytics")
+
+
+class DataLakeStack(PlatformStack):
+    """The lake every other stack reads from or writes to. Its attributes are the interface:
+    buckets and key as CDK objects, catalog and workgroup names as plain strings, prefixes in
+    `layout`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: PlatformConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            name_suffix="data-lake",
+            description="Data and ML platform: S3 lake zones, Glue catalog, crawler and ETL, "
+            "Athena workgroup, Lake Formation",
+        )
+        lake = config.data_lake
+        prefix = config.name_prefix
+        schema = lake_schema.EVENTS
+        self.layout: LakeLayout = LAKE_LAYOUT
+
+        storage = LakeStorage(
+            self,
+            "Storage",
+            storage=config.storage,
+            raw=lake.zones.raw,
+            curated=lake.zones.curated,
+            analytics=lake.zones.analytics,
+            results_expiration_days=lake.athena.results_expiration_days,
+            key_alias=f"alias/{prefix}-lake",
+        )
+        self.lake_key: kms.IKey = storage.key
+        self.raw_bucket: s3.IBucket = storage.raw
+        self.curated_bucket: s3.IBucket = storage.curated
+        self.analytics_bucket: s3.IBucket = storage.analytics
+        self.athena_results_bucket: s3.IBucket = storage.athena_results
+
+        database_names = {
+            zone: f"{lake.database_prefix}_{config.profile.replace('-', '_')}_{zone}"
+            for zone in ZONES
+        }
+        self.raw_database_name: str = database_names["raw"]
+        self.curated_database_name: str = database_names["curated"]
+        self.analytics_database_name: str = database_names["analytics"]
+        self.events_table_name: str = schema.name
+
+        catalog = LakeCatalog(self, "Catalog", database_names=database_names, buckets=storage.zones)
+        self.raw_events_table = ProjectedParquetTable(
+            self,
+            "RawEvents",
+            database=catalog.databases["raw"],
+            database_name=self.raw_database_name,
+            schema=schema,
+            bucket=self.raw_bucket,
+            prefix=self.layout.events,
+            start_date=lake.events_start_date,
+            description=f"{schema.description} As delivered by Firehose (Parquet).",
+        )
+        self.curated_events_table = ProjectedParquetTable(
+            self,
+            "CuratedEvents",
+            database=catalog.databases["curated"],
+            database_name=self.curated_database_name,
+            schema=schema,
+            bucket=self.curated_bucket,
+            prefix=self.layout.events,
+            start_date=lake.events_start_date,
+            description=f"{schema.description} Validated and deduplicated by the ETL job.",
+        )
+
+        security = GlueSecurityConfiguration(
+            self,
+            "GlueSecurity",
+            name=f"{prefix}-lake",
+            data_key=self.lake_key,
+            storage=config.storage,
+        )
+        self.crawler = LandingCrawler(
+            self,
+            "LandingCrawler",
+            name=f"{prefix}-landing-{schema.name}",
+            bucket=self.raw_bucket,
+            prefix=self.layout.landing_events,
+            database_name=self.raw_database_name,
+            table_prefix=LANDING_TABLE_PREFIX,
+            schedule=lake.crawler.schedule,
+            security=security,
+        )
+        self.crawler.crawler.node.add_dependency(catalog.databases["raw"])
+
+        self.etl_job = GlueEtlJob(
+            self,
+            "EtlJob",
+            name=f"{prefix}-{schema.name}-curation",
+            description=f"Validates, deduplicates and partitions raw {schema.name} into curated",
+            code=JobCode(
+                script=ETL_DIR / "glue_job.py",
+                python_modules=[ETL_DIR / "events_transform.py"],
+                file_arguments={"--schema_file": schema.source_path},
+            ),
+            settings=lake.etl_job,
+            security=security,
+            data_access=[
+                BucketAccess(self.raw_bucket, [self.layout.events, self.layout.landing_events]),
+                BucketAccess(
+                    self.curated_bucket,
+                    [self.layout.events, self.layout.quarantine_events],
+                    write=True,
+                ),
+            ],
+            catalog_tables={
+                self.raw_database_name: [schema.name],
+                self.curated_database_name: [schema.name],
+            },
+            # The script's own arguments; see the top of etl/glue_job.py.
+            arguments={
+                "--raw_bucket": self.raw_bucket.bucket_name,
+                "--curated_bucket": self.curated_bucket.bucket_name,
+                "--table": schema.name,
+                "--max_clock_skew_hours": str(lake.etl_job.max_clock_skew_hours),
+            },
+        )
+
+        workgroup = LakeWorkgroup(
+            self,
+            "Workgroup",
+            name=f"{prefix}-lake",
+            results_bucket=self.athena_results_bucket,
+            results_key=self.lake_key,
+            bytes_scanned_cutoff_per_query=lake.athena.bytes_scanned_cutoff_per_query,
+            delete_with_stack=config.storage.removal_policy == "destroy",
+        )
+        self.athena_workgroup_name: str = workgroup.name
+        LakeNamedQueries(
+            self,
+            "Queries",
+            workgroup=workgroup.workgroup,
+            schema=schema,
+            raw_database=self.raw_database_name,
+            curated_database=self.curated_database_name,
+            analytics_bucket=self.analytics_bucket.bucket_name,
+            late_arrival_hours=lake.athena.late_arrival_hours,
+            training_window_days=lake.athena.training_window_days,
+        )
+
+        self.lake_formation: LakeFormationSetup | None = None
+        if lake.lake_formation.enabled:
+            self.lake_formation = LakeFormationSetup(
+                self,
+                "LakeFormation",
+                admins=lake.lake_formation.admins,
+                locations=storage.zones,
+                key=self.lake_key,
+            )
+            self._grant_pipeline_roles(catalog)
+
+        for output_id, value in {
+            "RawBucketName": self.raw_bucket.bucket_name,
+            "CuratedBucketName": self.curated_bucket.bucket_name,
+            "AnalyticsBucketName": self.analytics_bucket.bucket_name,
+            "AthenaResultsBucketName": self.athena_results_bucket.bucket_name,
+            "LakeKeyArn": self.lake_key.key_arn,
+            "AthenaWorkgroupName": self.athena_workgroup_name,
+            "EtlJobName": self.etl_job.name,
+            "LandingCrawlerName": self.crawler.name,
+        }.items():
+            cdk.CfnOutput(self, output_id, value=value)
+
+    def _grant_pipeline_roles(self, catalog: LakeCatalog) -> None:
+        """Lake Formation grants for this stack's own crawler and job."""
+        setup = self.lake_formation
+        assert setup is not None
+        events = self.events_table_name
+        crawler_arn = self.crawler.role.role_arn
+        job_arn = self.etl_job.role.role_arn
+        grants: list[Construct] = [
+            # The crawler creates and updates landing_* tables in the raw database.
+            LakeFormationDatabaseGrant(
+                self,
+                "CrawlerRawDatabase",
+                principal_arn=crawler_arn,
+                database_name=self.raw_database_name,
+                permissions=("CREATE_TABLE", "ALTER", "DESCRIBE"),
+            ),
+            LakeFormationDataLocationGrant(
+                self, "CrawlerRawLocation", principal_arn=crawler_arn, bucket=self.raw_bucket
+            ),
+            LakeFormationTableGrant(
+                self,
+                "JobRawEvents",
+                principal_arn=job_arn,
+                database_name=self.raw_database_name,
+                table_name=events,
+                permissions=TABLE_READ,
+            ),
+            LakeFormationTableGrant(
+                self,
+                "JobCuratedEvents",
+                principal_arn=job_arn,
+                database_name=self.curated_database_name,
+                table_name=events,
+                permissions=TABLE_WRITE,
+            ),
+        ]
+        for grant in grants:
+            # Grants name databases and tables as plain strings, so the order is explicit.
+            grant.node.add_dependency(
+                setup, catalog, self.raw_events_table, self.curated_events_table
+            )
+        grant_lake_formation_access(self.crawler.role)
+        grant_lake_formation_access(self.etl_job.role)
+
+    def grant_lake_formation_table(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        role: iam.IRole,
+        database_name: str,
+        table_name: str,
+        permissions: Sequence[str] = TABLE_READ,
+    ) -> LakeFormationTableGrant | None:
+        """Grant `role` Lake Formation `permissions` on one lake table, created in `scope`.
+
+        Call it from the consumer's stack with a scope in that stack (the ML stack for its
+        training role, say): the grant then lives beside the role and only names the lake's
+        database and table, so no reference points back from the lake to the consumer. Returns
+        None when Lake Formation is off for the profile; IAM grants are needed either way.
+        """
+        known = {
+            self.raw_database_name,
+            self.curated_database_name,
+            self.analytics_database_name,
+        }
+        if database_name not in known:
+            raise ValueError(
+                f"grant_lake_formation_table: {database_name!r} is not a lake database; "
+                f"allowed: {', '.join(sorted(known))}"
+            )
+        if self.lake_formation is None:
+            return None
+        grant = LakeFormationTableGrant(
+            scope,
+            construct_id,
+            principal_arn=role.role_arn,
+            database_name=database_name,
+            table_name=table_name,
+            permissions=permissions,
+        )
+        consumer = cdk.Stack.of(scope)
+        if consumer is self:
+            grant.node.add_dependency(self.lake_formation)
+        else:
+            # Across stacks a stack dependency orders the deploy (a node dependency would not).
+            consumer.add_dependency(self, "Lake Formation admins and locations come first")
+        return grant
