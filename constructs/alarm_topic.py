@@ -1,0 +1,84 @@
+"""AlarmTopic: the SNS topic a stack's CloudWatch alarms notify, encrypted and TLS-only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+
+from constructs import Construct
+from constructs.removal import removal_policy
+from platform_config.storage import StorageConfig
+
+
+class AlarmTopic(Construct):
+    """An SNS topic under its own rotating KMS key, with a topic policy that denies anything
+    but TLS, and an email subscription per address (each address must confirm once).
+
+    CloudWatch publishes alarm notifications as the `cloudwatch.amazonaws.com` service, so the
+    key policy lets that service, and only for alarms in this account, use the key.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        topic_name: str,
+        email_subscriptions: Sequence[str],
+        storage: StorageConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the {topic_name} SNS topic",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(storage),
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnLike": {
+                        "aws:SourceArn": stack.format_arn(
+                            service="cloudwatch",
+                            resource="alarm",
+                            resource_name="*",
+                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                        )
+                    },
+                },
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=topic_name,
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        for index, address in enumerate(email_subscriptions):
+            sns.Subscription(
+                self,
+                f"Email{index}",
+                topic=self.topic,
+                protocol=sns.SubscriptionProtocol.EMAIL,
+                endpoint=address,
+            )
+        self.action = cloudwatch_actions.SnsAction(self.topic)
+
+    def notify(self, alarm: cloudwatch.Alarm) -> None:
+        """Send both the alarm and its recovery, so a quiet inbox means healthy, not unknown."""
+        alarm.add_alarm_action(self.action)
+        alarm.add_ok_action(self.action)

@@ -1,0 +1,420 @@
+"""FirehoseToLake: a Firehose stream from Kinesis or MSK into the lake's raw zone as Parquet.
+
+Every delivery stream built here lands records the same way, whatever its source, so both
+paths fill one Glue table:
+
+* the transform Lambda validates and normalises each record and returns its event date in
+  `metadata.partitionKeys.dt`;
+* dynamic partitioning writes good records under `<events>dt=<event date>/` (the date the event
+  happened, not the date it arrived);
+* record format conversion turns the JSON lines into Snappy Parquet with the Glue table's schema;
+* anything that fails (the transform's ProcessingFailed records, a failed conversion, a bad
+  partition key) is written unchanged under `<errors><error type>/dt=<arrival date>/`, so no
+  record is lost and the error prefix can be replayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+
+from constructs import Construct
+from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.encrypted_log_group import EncryptedLogGroup
+from constructs.lake_layout import PARTITION_KEY
+from constructs.removal import removal_policy
+from platform_config.storage import StorageConfig
+from platform_config.streaming import FirehoseConfig
+
+DELIVERY_LOG_STREAM = "DestinationDelivery"
+
+
+@dataclass(frozen=True)
+class LakeDestination:
+    """Where and as what the records land: the raw zone, its key, the table and the prefixes."""
+
+    bucket: s3.IBucket
+    key: kms.IKey
+    database_name: str
+    table_name: str
+    events_prefix: str  # e.g. "events/"
+    errors_prefix: str  # e.g. "errors/"
+
+    def __post_init__(self) -> None:
+        for name in ("events_prefix", "errors_prefix"):
+            value = getattr(self, name)
+            if not value.endswith("/") or value.startswith("/"):
+                raise ValueError(f"LakeDestination.{name} {value!r} must be like 'events/'")
+
+    @property
+    def partitioned_prefix(self) -> str:
+        return f"{self.events_prefix}{PARTITION_KEY}=!{{partitionKeyFromLambda:{PARTITION_KEY}}}/"
+
+    @property
+    def error_output_prefix(self) -> str:
+        # Failed records have no trusted event date, so they are filed by arrival date.
+        return (
+            f"{self.errors_prefix}!{{firehose:error-output-type}}/"
+            f"{PARTITION_KEY}=!{{timestamp:yyyy-MM-dd}}/"
+        )
+
+
+@dataclass(frozen=True)
+class KinesisSource:
+    stream: kinesis.IStream
+
+
+@dataclass(frozen=True)
+class KafkaSource:
+    cluster_arn: str
+    topic: str
+
+
+class FirehoseToLake(Construct):
+    """One delivery stream, its least-privilege role and its encrypted delivery log.
+
+    There is no DeliveryStreamEncryptionConfigurationInput: Firehose accepts server-side
+    encryption only for Direct PUT streams. With a Kinesis or MSK source it keeps no copy at
+    rest; the records stay in the source, which is encrypted with its own key, and land in S3
+    encrypted with the lake key (set on the destination below).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        delivery_stream_name: str,
+        source: KinesisSource | KafkaSource,
+        destination: LakeDestination,
+        transform: lambda_.IFunction,
+        firehose_config: FirehoseConfig,
+        log_retention_days: int,
+        storage: StorageConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        self.delivery_logs = EncryptedLogGroup(
+            self, "Logs", retention_days=log_retention_days, storage=storage
+        )
+        log_stream = logs.LogStream(
+            self,
+            "DeliveryLogStream",
+            log_group=self.delivery_logs.log_group,
+            log_stream_name=DELIVERY_LOG_STREAM,
+            removal_policy=removal_policy(storage),
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com",
+                # The documented confused-deputy guard for Firehose roles.
+                conditions={"StringEquals": {"sts:ExternalId": stack.account}},
+            ),
+            description=f"Delivers {delivery_stream_name} into the lake's raw zone",
+        )
+        self._policies: list[iam.Policy] = []
+        self._grant_source(source)
+        self._grant_destination(destination)
+        self._grant_catalog(destination)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="InvokeTheTransform",
+                actions=["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+                resources=[transform.function_arn],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteTheDeliveryLog",
+                actions=["logs:PutLogEvents"],
+                resources=[
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=(
+                            f"{self.delivery_logs.log_group.log_group_name}"
+                            f":log-stream:{log_stream.log_stream_name}"
+                        ),
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+
+        self.delivery_stream = firehose.CfnDeliveryStream(
+            self,
+            "DeliveryStream",
+            delivery_stream_name=delivery_stream_name,
+            delivery_stream_type=(
+                "KinesisStreamAsSource" if isinstance(source, KinesisSource) else "MSKAsSource"
+            ),
+            kinesis_stream_source_configuration=self._kinesis_source(source),
+            msk_source_configuration=self._kafka_source(source),
+            extended_s3_destination_configuration=self._destination(
+                destination, transform, firehose_config, log_stream.log_stream_name
+            ),
+        )
+        # Firehose checks its role's permissions when the stream is created, so the policies
+        # must exist first (the role itself is already a dependency through its ARN).
+        self.delivery_stream.node.add_dependency(
+            self.role.node.find_child("DefaultPolicy"), *self._policies
+        )
+        cdk.Validations.of(self.delivery_stream).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-KDF1",
+                reason="Firehose accepts server-side encryption only for Direct PUT streams; "
+                "with a Kinesis or MSK source it keeps no data at rest (the source is "
+                "encrypted with its own key) and S3 objects are encrypted with the lake key.",
+            )
+        )
+        self.delivery_stream_name = delivery_stream_name
+
+    # -- permissions -------------------------------------------------------------------------
+
+    def _grant_source(self, source: KinesisSource | KafkaSource) -> None:
+        if isinstance(source, KinesisSource):
+            # Read actions on this stream only, plus decrypt on the stream's own key.
+            source.stream.grant_read(self.role)
+            return
+        cluster_arn = source.cluster_arn
+        # arn:...:cluster/<name>/<uuid> -> the topic and group ARNs of the same cluster.
+        name_and_uuid = cdk.Fn.select(1, cdk.Fn.split(":cluster/", cluster_arn))
+        arn_head = cdk.Fn.select(0, cdk.Fn.split(":cluster/", cluster_arn))
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ConnectToTheCluster",
+                actions=[
+                    "kafka:GetBootstrapBrokers",
+                    "kafka:DescribeCluster",
+                    "kafka:DescribeClusterV2",
+                    "kafka-cluster:Connect",
+                ],
+                resources=[cluster_arn],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTheTopic",
+                actions=[
+                    "kafka-cluster:DescribeTopic",
+                    "kafka-cluster:DescribeTopicDynamicConfiguration",
+                    "kafka-cluster:ReadData",
+                ],
+                resources=[
+                    cdk.Fn.join("", [arn_head, ":topic/", name_and_uuid, "/", source.topic])
+                ],
+            )
+        )
+        # Firehose chooses its consumer group name itself: groups of this cluster only.
+        group_arns = [cdk.Fn.join("", [arn_head, ":group/", name_and_uuid, "/*"])]
+        group_policy = iam.Policy(
+            self,
+            "KafkaConsumerGroup",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="UseItsConsumerGroup",
+                    actions=["kafka-cluster:DescribeGroup"],
+                    resources=group_arns,
+                )
+            ],
+        )
+        acknowledge_wildcard_resources(
+            group_policy,
+            group_arns,
+            reason="Firehose names its own Kafka consumer group, so DescribeGroup is scoped to "
+            "the groups of this one cluster; the topic and cluster actions have exact ARNs.",
+        )
+        self._policies.append(group_policy)
+
+    def _grant_destination(self, destination: LakeDestination) -> None:
+        bucket_arn = destination.bucket.bucket_arn
+        prefixes = (destination.events_prefix, destination.errors_prefix)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="FindTheRawBucket",
+                actions=["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                resources=[bucket_arn],
+            )
+        )
+        # A policy of its own, holding only the prefix-scoped object statement, so that its
+        # unavoidable wildcards (objects under a prefix) are acknowledged on it alone.
+        object_arns = [f"{bucket_arn}/{prefix}*" for prefix in prefixes]
+        prefix_policy = iam.Policy(
+            self,
+            "LakePrefixWrite",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="WriteEventsAndErrorsPrefixesOnly",
+                    actions=["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+                    resources=object_arns,
+                )
+            ],
+        )
+        acknowledge_wildcard_resources(
+            prefix_policy,
+            object_arns,
+            reason="Firehose names objects at delivery time (date partition, random suffix), "
+            "so object access is scoped to the events/ and errors/ prefixes of the raw bucket.",
+        )
+        self._policies.append(prefix_policy)
+        stack = cdk.Stack.of(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="EncryptWithTheLakeKeyThroughS3",
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[destination.key.key_arn],
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
+                    # With an S3 bucket key the context is the bucket; without, the object.
+                    "StringLike": {
+                        "kms:EncryptionContext:aws:s3:arn": [
+                            bucket_arn,
+                            *(f"{bucket_arn}/{prefix}*" for prefix in prefixes),
+                        ]
+                    },
+                },
+            )
+        )
+
+    def _grant_catalog(self, destination: LakeDestination) -> None:
+        stack = cdk.Stack.of(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTheTableSchemaForConversion",
+                actions=["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"],
+                resources=[
+                    stack.format_arn(service="glue", resource="catalog"),
+                    stack.format_arn(
+                        service="glue", resource="database", resource_name=destination.database_name
+                    ),
+                    stack.format_arn(
+                        service="glue",
+                        resource="table",
+                        resource_name=f"{destination.database_name}/{destination.table_name}",
+                    ),
+                ],
+            )
+        )
+
+    # -- delivery stream properties ----------------------------------------------------------
+
+    def _kinesis_source(
+        self, source: KinesisSource | KafkaSource
+    ) -> firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty | None:
+        if not isinstance(source, KinesisSource):
+            return None
+        return firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty(
+            kinesis_stream_arn=source.stream.stream_arn, role_arn=self.role.role_arn
+        )
+
+    def _kafka_source(
+        self, source: KinesisSource | KafkaSource
+    ) -> firehose.CfnDeliveryStream.MSKSourceConfigurationProperty | None:
+        if not isinstance(source, KafkaSource):
+            return None
+        return firehose.CfnDeliveryStream.MSKSourceConfigurationProperty(
+            msk_cluster_arn=source.cluster_arn,
+            topic_name=source.topic,
+            authentication_configuration=firehose.CfnDeliveryStream.AuthenticationConfigurationProperty(
+                connectivity="PRIVATE", role_arn=self.role.role_arn
+            ),
+        )
+
+    def _destination(
+        self,
+        destination: LakeDestination,
+        transform: lambda_.IFunction,
+        config: FirehoseConfig,
+        log_stream_name: str,
+    ) -> firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty:
+        stack = cdk.Stack.of(self)
+        fh = firehose.CfnDeliveryStream
+        return fh.ExtendedS3DestinationConfigurationProperty(
+            bucket_arn=destination.bucket.bucket_arn,
+            role_arn=self.role.role_arn,
+            prefix=destination.partitioned_prefix,
+            error_output_prefix=destination.error_output_prefix,
+            buffering_hints=fh.BufferingHintsProperty(
+                size_in_m_bs=config.buffer_size_mib,
+                interval_in_seconds=config.buffer_interval_seconds,
+            ),
+            # Parquet compresses inside the file (Snappy below); the object itself must not be.
+            compression_format="UNCOMPRESSED",
+            encryption_configuration=fh.EncryptionConfigurationProperty(
+                kms_encryption_config=fh.KMSEncryptionConfigProperty(
+                    awskms_key_arn=destination.key.key_arn
+                )
+            ),
+            cloud_watch_logging_options=fh.CloudWatchLoggingOptionsProperty(
+                enabled=True,
+                log_group_name=self.delivery_logs.log_group.log_group_name,
+                log_stream_name=log_stream_name,
+            ),
+            processing_configuration=fh.ProcessingConfigurationProperty(
+                enabled=True,
+                processors=[
+                    fh.ProcessorProperty(
+                        type="Lambda",
+                        parameters=[
+                            fh.ProcessorParameterProperty(
+                                parameter_name=name, parameter_value=str(value)
+                            )
+                            for name, value in (
+                                ("LambdaArn", transform.function_arn),
+                                ("NumberOfRetries", config.processor_retries),
+                                ("BufferSizeInMBs", config.processor_buffer_size_mib),
+                                (
+                                    "BufferIntervalInSeconds",
+                                    config.processor_buffer_interval_seconds,
+                                ),
+                            )
+                        ],
+                    )
+                ],
+            ),
+            dynamic_partitioning_configuration=fh.DynamicPartitioningConfigurationProperty(
+                enabled=True,
+                retry_options=fh.RetryOptionsProperty(
+                    duration_in_seconds=config.partitioning_retry_seconds
+                ),
+            ),
+            data_format_conversion_configuration=fh.DataFormatConversionConfigurationProperty(
+                enabled=True,
+                # OpenX reads the transform's timestamps (ISO 8601, UTC, `Z`) natively; only the
+                # Hive SerDe takes a TimestampFormats list, and it is stricter about JSON.
+                input_format_configuration=fh.InputFormatConfigurationProperty(
+                    deserializer=fh.DeserializerProperty(
+                        open_x_json_ser_de=fh.OpenXJsonSerDeProperty(
+                            case_insensitive=False,
+                            convert_dots_in_json_keys_to_underscores=False,
+                        )
+                    )
+                ),
+                output_format_configuration=fh.OutputFormatConfigurationProperty(
+                    serializer=fh.SerializerProperty(
+                        parquet_ser_de=fh.ParquetSerDeProperty(compression="SNAPPY")
+                    )
+                ),
+                schema_configuration=fh.SchemaConfigurationProperty(
+                    catalog_id=stack.account,
+                    database_name=destination.database_name,
+                    table_name=destination.table_name,
+                    region=stack.region,
+                    role_arn=self.role.role_arn,
+                    version_id="LATEST",
+                ),
+            ),
+            s3_backup_mode="Disabled",
+        )

@@ -1,0 +1,188 @@
+"""ProvisionedKafkaCluster: Amazon MSK brokers with IAM auth, TLS, KMS, logs and storage scaling."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_msk as msk
+
+from constructs import Construct
+from constructs.encrypted_log_group import EncryptedLogGroup
+from constructs.removal import removal_policy
+from platform_config.storage import StorageConfig
+from platform_config.streaming import MskProvisionedConfig
+
+# Three copies survive one broker (or AZ) loss while a second is under maintenance.
+PREFERRED_REPLICATION_FACTOR = 3
+
+
+def server_properties(broker_count: int) -> str:
+    """Broker settings for a cluster of `broker_count` brokers (the MSK configuration text).
+
+    Replication is 3 where there are 3 brokers, and min.insync.replicas one less, so an acked
+    write survives a broker loss and one broker may be down (rolling patching) without
+    blocking producers. A 2-broker cluster gets 2 and 1: fewer copies than it has brokers
+    would be refused by Kafka at topic creation.
+    """
+    replication = min(PREFERRED_REPLICATION_FACTOR, broker_count)
+    min_insync = max(1, replication - 1)
+    settings = {
+        # Topics are created on purpose, with a partition count chosen for their load; a typo
+        # in a producer must not create a new, unreplicated-by-design topic.
+        "auto.create.topics.enable": "false",
+        "default.replication.factor": replication,
+        "min.insync.replicas": min_insync,
+        "offsets.topic.replication.factor": replication,
+        "transaction.state.log.replication.factor": replication,
+        "transaction.state.log.min.isr": min_insync,
+        # Never elect an out-of-sync replica: that silently drops acknowledged writes.
+        "unclean.leader.election.enable": "false",
+        "num.partitions": max(3, broker_count),
+        "log.retention.hours": 168,
+    }
+    return "".join(f"{key}={value}\n" for key, value in settings.items())
+
+
+class ProvisionedKafkaCluster(Construct):
+    """MSK brokers spread evenly over the given private subnets (one per AZ), with:
+
+    * IAM client authentication only (SASL/IAM on 9098), unauthenticated access off;
+    * TLS between clients and brokers and between brokers;
+    * EBS volumes encrypted with the cluster's own rotating KMS key;
+    * broker logs to an encrypted CloudWatch log group;
+    * an MSK configuration with conservative server properties (see `server_properties`);
+    * storage autoscaling: volumes grow when utilisation passes the target, never shrink
+      (MSK cannot shrink a volume).
+
+    `multi_vpc_iam` turns on multi-VPC private connectivity for IAM, which Firehose needs to
+    read the cluster. MSK refuses it while a cluster is being created, so it can only be
+    switched on in a deploy after the one that created the cluster.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        sizing: MskProvisionedConfig,
+        subnets: ec2.SelectedSubnets,
+        security_group: ec2.ISecurityGroup,
+        multi_vpc_iam: bool,
+        log_retention_days: int,
+        storage: StorageConfig,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        az_count = len(subnets.subnet_ids)
+        self.broker_count = sizing.brokers_per_az * az_count
+        self.cluster_name = cluster_name
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the {cluster_name} MSK broker volumes",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(storage),
+        )
+        self.broker_logs = EncryptedLogGroup(
+            self, "BrokerLogs", retention_days=log_retention_days, storage=storage
+        )
+        self.configuration = msk.CfnConfiguration(
+            self,
+            "Configuration",
+            name=cluster_name,
+            description=f"Server properties of {cluster_name}",
+            kafka_versions_list=[sizing.kafka_version],
+            server_properties=server_properties(self.broker_count),
+        )
+        c = msk.CfnCluster
+        self.cluster = c(
+            self,
+            "Cluster",
+            cluster_name=cluster_name,
+            kafka_version=sizing.kafka_version,
+            number_of_broker_nodes=self.broker_count,
+            broker_node_group_info=c.BrokerNodeGroupInfoProperty(
+                client_subnets=subnets.subnet_ids,
+                instance_type=sizing.broker_type,
+                security_groups=[security_group.security_group_id],
+                storage_info=c.StorageInfoProperty(
+                    ebs_storage_info=c.EBSStorageInfoProperty(volume_size=sizing.volume_size_gib)
+                ),
+                connectivity_info=c.ConnectivityInfoProperty(
+                    vpc_connectivity=c.VpcConnectivityProperty(
+                        client_authentication=c.VpcConnectivityClientAuthenticationProperty(
+                            sasl=c.VpcConnectivitySaslProperty(
+                                iam=c.VpcConnectivityIamProperty(enabled=True)
+                            )
+                        )
+                    )
+                )
+                if multi_vpc_iam
+                else None,
+            ),
+            client_authentication=c.ClientAuthenticationProperty(
+                sasl=c.SaslProperty(iam=c.IamProperty(enabled=True)),
+                unauthenticated=c.UnauthenticatedProperty(enabled=False),
+            ),
+            encryption_info=c.EncryptionInfoProperty(
+                encryption_at_rest=c.EncryptionAtRestProperty(
+                    data_volume_kms_key_id=self.key.key_arn
+                ),
+                encryption_in_transit=c.EncryptionInTransitProperty(
+                    client_broker="TLS", in_cluster=True
+                ),
+            ),
+            enhanced_monitoring=sizing.enhanced_monitoring,
+            logging_info=c.LoggingInfoProperty(
+                broker_logs=c.BrokerLogsProperty(
+                    cloud_watch_logs=c.CloudWatchLogsProperty(
+                        enabled=True, log_group=self.broker_logs.log_group.log_group_name
+                    )
+                )
+            ),
+            configuration_info=c.ConfigurationInfoProperty(
+                arn=self.configuration.attr_arn,
+                revision=self.configuration.attr_latest_revision_revision,
+            ),
+        )
+        self.cluster.apply_removal_policy(removal_policy(storage))
+        # Ref of AWS::MSK::Cluster is the cluster ARN.
+        self.cluster_arn: str = self.cluster.ref
+        self._scale_storage(sizing)
+
+    def _scale_storage(self, sizing: MskProvisionedConfig) -> None:
+        stack = cdk.Stack.of(self)
+        # Application Auto Scaling acts on MSK through its service-linked role, which it
+        # creates on first use; naming it keeps CDK from creating a role of its own.
+        service_linked_role = iam.Role.from_role_arn(
+            self,
+            "StorageScalingRole",
+            stack.format_arn(
+                service="iam",
+                region="",
+                resource="role",
+                resource_name="aws-service-role/kafka.application-autoscaling.amazonaws.com/"
+                "AWSServiceRoleForApplicationAutoScaling_KafkaCluster",
+            ),
+            mutable=False,
+        )
+        target = appscaling.ScalableTarget(
+            self,
+            "StorageScaling",
+            service_namespace=appscaling.ServiceNamespace.KAFKA,
+            resource_id=self.cluster_arn,
+            scalable_dimension="kafka:broker-storage:VolumeSize",
+            min_capacity=sizing.volume_size_gib,
+            max_capacity=sizing.max_volume_size_gib,
+            role=service_linked_role,
+        )
+        target.scale_to_track_metric(
+            "StorageUtilization",
+            target_value=sizing.storage_target_utilization_percent,
+            predefined_metric=appscaling.PredefinedMetric.KAFKA_BROKER_STORAGE_UTILIZATION,
+            # MSK volumes only grow; a scale-in would fail on every evaluation.
+            disable_scale_in=True,
+        )

@@ -1,0 +1,140 @@
+"""StreamingAlarms: the alarms that say events are not reaching the lake, and why."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_lambda as lambda_
+
+from constructs import Construct
+from constructs.alarm_topic import AlarmTopic
+from platform_config.streaming import AlarmsConfig
+
+_ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+_AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+
+
+class StreamingAlarms(Construct):
+    """Alarms with thresholds from config, each notifying `topic` on ALARM and on OK.
+
+    Missing data counts as healthy: a quiet stream emits no error or throttle data points,
+    and an idle Firehose emits no freshness data point.
+    """
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: AlarmsConfig, topic: AlarmTopic
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._config = config
+        self._topic = topic
+        self._period = cdk.Duration.seconds(config.period_seconds)
+        self.alarms: list[cloudwatch.Alarm] = []
+
+    def _alarm(
+        self,
+        construct_id: str,
+        *,
+        metric: cloudwatch.IMetric,
+        threshold: float,
+        comparison: cloudwatch.ComparisonOperator,
+        description: str,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=self._config.evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        self._topic.notify(alarm)
+        self.alarms.append(alarm)
+        return alarm
+
+    def watch_stream(self, stream: kinesis.IStream) -> None:
+        self._alarm(
+            "StreamIteratorAge",
+            metric=stream.metric_get_records_iterator_age_milliseconds(
+                statistic="Maximum", period=self._period
+            ),
+            threshold=self._config.iterator_age_ms,
+            comparison=_ABOVE,
+            description="The oldest unread record is getting old: the Firehose reader is "
+            "falling behind, and records near the retention limit will expire unread.",
+        )
+        self._alarm(
+            "StreamWriteThrottled",
+            metric=stream.metric_write_provisioned_throughput_exceeded(
+                statistic="Sum", period=self._period
+            ),
+            threshold=self._config.write_throttled_records,
+            comparison=_ABOVE,
+            description="Producers are being throttled: add shards (provisioned) or check "
+            "for a hot partition key.",
+        )
+
+    def watch_delivery(self, label: str, delivery_stream_name: str) -> None:
+        def firehose_metric(name: str, statistic: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace="AWS/Firehose",
+                metric_name=name,
+                dimensions_map={"DeliveryStreamName": delivery_stream_name},
+                statistic=statistic,
+                period=self._period,
+            )
+
+        self._alarm(
+            f"{label}DataFreshness",
+            metric=firehose_metric("DeliveryToS3.DataFreshness", "Maximum"),
+            threshold=self._config.data_freshness_seconds,
+            comparison=_ABOVE,
+            description=f"{delivery_stream_name}: the oldest record not yet in S3 is older "
+            "than the threshold; deliveries to the raw zone are failing or too slow.",
+        )
+        self._alarm(
+            f"{label}FailedConversion",
+            metric=firehose_metric("FailedConversion.Records", "Sum"),
+            threshold=self._config.failed_conversion_records,
+            comparison=_ABOVE,
+            description=f"{delivery_stream_name}: records failed Parquet conversion and went "
+            "to errors/format-conversion-failed/; the transform and the Glue table disagree.",
+        )
+
+    def watch_function(self, label: str, function: lambda_.IFunction) -> None:
+        self._alarm(
+            f"{label}Errors",
+            metric=function.metric_errors(statistic="Sum", period=self._period),
+            threshold=self._config.transform_errors,
+            comparison=_ABOVE,
+            description="The Firehose transform raised: Firehose retries the batch and then "
+            "sends it whole to errors/processing-failed/.",
+        )
+        self._alarm(
+            f"{label}Throttles",
+            metric=function.metric_throttles(statistic="Sum", period=self._period),
+            threshold=self._config.transform_throttles,
+            comparison=_ABOVE,
+            description="The transform hit its reserved concurrency: Firehose retries, and "
+            "delivery slows; raise transform.reserved_concurrency if this persists.",
+        )
+
+    def watch_kafka_storage(self, cluster_name: str, broker_count: int) -> None:
+        # MSK publishes disk use per broker; broker IDs run from 1 to the broker count.
+        for broker_id in range(1, broker_count + 1):
+            self._alarm(
+                f"KafkaDiskUsedBroker{broker_id}",
+                metric=cloudwatch.Metric(
+                    namespace="AWS/Kafka",
+                    metric_name="KafkaDataLogsDiskUsed",
+                    dimensions_map={"Cluster Name": cluster_name, "Broker ID": str(broker_id)},
+                    statistic="Maximum",
+                    period=self._period,
+                ),
+                threshold=self._config.msk_disk_used_percent,
+                comparison=_AT_LEAST,
+                description=f"Broker {broker_id} of {cluster_name}: data disk nearly full; "
+                "storage autoscaling should be growing it (check its max_volume_size_gib).",
+            )

@@ -1,0 +1,240 @@
+"""StreamingStack: events from Kinesis (and optionally Amazon MSK) into the lake's raw zone."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesis as kinesis
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sns as sns
+
+import lake_schema
+from constructs import Construct
+from constructs.alarm_topic import AlarmTopic
+from constructs.event_stream import EncryptedEventStream
+from constructs.firehose_to_lake import FirehoseToLake, KafkaSource, KinesisSource, LakeDestination
+from constructs.kafka_access import FirehoseClusterPolicy, KafkaClientSecurityGroup
+from constructs.kafka_provisioned import ProvisionedKafkaCluster
+from constructs.kafka_serverless import ServerlessKafkaCluster
+from constructs.lake_layout import LAKE_LAYOUT
+from constructs.python_function import PythonFunction
+from constructs.streaming_alarms import StreamingAlarms
+from platform_config import PlatformConfig
+from stacks.platform_stack import PlatformStack
+
+
+class VpcProvider(Protocol):
+    """What the MSK cluster needs from the network (NetworkStack provides it)."""
+
+    vpc: ec2.IVpc
+
+
+class RawZone(Protocol):
+    """What Firehose needs from the lake (DataLakeStack provides it)."""
+
+    lake_key: kms.IKey
+    raw_bucket: s3.IBucket
+    raw_database_name: str
+    events_table_name: str
+
+    def grant_lake_formation_table(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        role: iam.IRole,
+        database_name: str,
+        table_name: str,
+        permissions: Sequence[str] = ...,
+    ) -> object: ...
+
+
+class StreamingStack(PlatformStack):
+    """A KMS-encrypted Kinesis stream, a Firehose that validates, partitions by event date and
+    converts to Parquet into the raw zone, the transform Lambda, alarms to an SNS topic, and, as
+    configured, an MSK cluster (serverless or provisioned) with its own Firehose into the same
+    table."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PlatformConfig,
+        network: VpcProvider,
+        lake: RawZone,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            name_suffix="streaming",
+            description="Data and ML platform: Kinesis, Firehose to the raw zone, optional MSK",
+        )
+        streaming = config.streaming
+        prefix = config.name_prefix
+        self.alarm_topic_construct = AlarmTopic(
+            self,
+            "AlarmTopic",
+            topic_name=f"{prefix}-streaming-alarms",
+            email_subscriptions=streaming.alarms.email_subscriptions,
+            storage=config.storage,
+        )
+        self.alarm_topic: sns.ITopic = self.alarm_topic_construct.topic
+        alarms = StreamingAlarms(
+            self, "Alarms", config=streaming.alarms, topic=self.alarm_topic_construct
+        )
+
+        events = EncryptedEventStream(
+            self,
+            "Events",
+            kinesis_config=streaming.kinesis,
+            storage=config.storage,
+            stream_name=f"{prefix}-events",
+        )
+        self.stream: kinesis.IStream = events.stream
+        self.stream_key: kms.IKey = events.key
+        alarms.watch_stream(self.stream)
+
+        transform = PythonFunction(
+            self,
+            "Transform",
+            source="firehose_transform",
+            description="Firehose transform: validate and normalise events, partition by date",
+            storage=config.storage,
+            log_retention_days=config.log_retention_days,
+            memory_size=streaming.transform.memory_mib,
+            timeout=cdk.Duration.seconds(streaming.transform.timeout_seconds),
+            # A cap on concurrent copies: a backlog (or Firehose's retries after an outage)
+            # cannot take the account's shared Lambda concurrency from other functions, nor
+            # run up an unbounded bill. Firehose retries throttled invocations, so records
+            # wait rather than being lost; the throttle alarm says when the cap is too low.
+            reserved_concurrency=streaming.transform.reserved_concurrency,
+            environment={"POWERTOOLS_METRICS_NAMESPACE": "DataPlatform/Events"},
+            extra_files={"events.json": lake_schema.EVENTS.source_path},
+        )
+        self.transform_function: lambda_.IFunction = transform.function
+        # The function already waits for its role through Fn::GetAtt; the Lambda L2 also lists
+        # the role in DependsOn, which cfn-lint flags as redundant (W3005). Keep the policy.
+        transform_policy = transform.role.node.find_child("DefaultPolicy").node.default_child
+        transform.function.node.default_child.add_override(
+            "DependsOn", [self.get_logical_id(transform_policy)]
+        )
+        alarms.watch_function("Transform", self.transform_function)
+
+        destination = LakeDestination(
+            bucket=lake.raw_bucket,
+            key=lake.lake_key,
+            database_name=lake.raw_database_name,
+            table_name=lake.events_table_name,
+            events_prefix=LAKE_LAYOUT.events,
+            errors_prefix=LAKE_LAYOUT.errors,
+        )
+
+        def to_lake(
+            construct_id: str, name: str, source: KinesisSource | KafkaSource
+        ) -> FirehoseToLake:
+            delivery = FirehoseToLake(
+                self,
+                construct_id,
+                delivery_stream_name=name,
+                source=source,
+                destination=destination,
+                transform=self.transform_function,
+                firehose_config=streaming.firehose,
+                log_retention_days=config.log_retention_days,
+                storage=config.storage,
+            )
+            alarms.watch_delivery(construct_id, name)
+            # Where Lake Formation governs the catalog, reading the table's schema for the
+            # Parquet conversion also needs a Lake Formation DESCRIBE grant (None when off).
+            lake.grant_lake_formation_table(
+                self,
+                f"{construct_id}SchemaAccess",
+                role=delivery.role,
+                database_name=destination.database_name,
+                table_name=destination.table_name,
+                permissions=("DESCRIBE",),
+            )
+            return delivery
+
+        self.kinesis_delivery = to_lake(
+            "KinesisToLake", f"{prefix}-events-from-kinesis", KinesisSource(self.stream)
+        )
+        self.delivery_stream_name: str = self.kinesis_delivery.delivery_stream_name
+
+        self.kafka_cluster_arn: str | None = None
+        self.kafka_client_security_group: ec2.ISecurityGroup | None = None
+        self.kafka_delivery: FirehoseToLake | None = None
+        if streaming.msk.mode != "none":
+            self._add_kafka(config, network, alarms)
+            if streaming.msk.deliver_to_lake:
+                assert self.kafka_cluster_arn is not None
+                policy = FirehoseClusterPolicy(
+                    self, "KafkaFirehoseAccess", cluster_arn=self.kafka_cluster_arn
+                )
+                self.kafka_delivery = to_lake(
+                    "KafkaToLake",
+                    f"{prefix}-events-from-msk",
+                    KafkaSource(cluster_arn=self.kafka_cluster_arn, topic=streaming.msk.topic),
+                )
+                # Firehose opens its VPC connection on creation: the policy must be in place.
+                self.kafka_delivery.delivery_stream.node.add_dependency(policy)
+
+        self._outputs()
+
+    def _add_kafka(
+        self, config: PlatformConfig, network: VpcProvider, alarms: StreamingAlarms
+    ) -> None:
+        msk_config = config.streaming.msk
+        access = KafkaClientSecurityGroup(
+            self,
+            "KafkaClients",
+            vpc=network.vpc,
+            client_security_group_ids=msk_config.client_security_group_ids,
+        )
+        self.kafka_client_security_group = access.security_group
+        subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        cluster_name = f"{config.name_prefix}-events"
+        if msk_config.mode == "serverless":
+            serverless = ServerlessKafkaCluster(
+                self,
+                "Kafka",
+                cluster_name=cluster_name,
+                subnets=subnets,
+                security_group=access.security_group,
+            )
+            self.kafka_cluster_arn = serverless.cluster_arn
+            return
+        assert msk_config.provisioned is not None  # config validation guarantees it
+        provisioned = ProvisionedKafkaCluster(
+            self,
+            "Kafka",
+            cluster_name=cluster_name,
+            sizing=msk_config.provisioned,
+            subnets=subnets,
+            security_group=access.security_group,
+            multi_vpc_iam=msk_config.deliver_to_lake,
+            log_retention_days=config.log_retention_days,
+            storage=config.storage,
+        )
+        self.kafka_cluster_arn = provisioned.cluster_arn
+        alarms.watch_kafka_storage(cluster_name, provisioned.broker_count)
+
+    def _outputs(self) -> None:
+        cdk.CfnOutput(self, "StreamName", value=self.stream.stream_name)
+        cdk.CfnOutput(self, "DeliveryStreamName", value=self.delivery_stream_name)
+        cdk.CfnOutput(self, "TransformFunctionName", value=self.transform_function.function_name)
+        cdk.CfnOutput(self, "AlarmTopicArn", value=self.alarm_topic.topic_arn)
+        if self.kafka_cluster_arn is not None:
+            cdk.CfnOutput(self, "KafkaClusterArn", value=self.kafka_cluster_arn)
+        if self.kafka_delivery is not None:
+            cdk.CfnOutput(
+                self, "KafkaDeliveryStreamName", value=self.kafka_delivery.delivery_stream_name
+            )
