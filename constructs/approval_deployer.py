@@ -1,0 +1,356 @@
+"""ApprovalDeployer: approval of a model package -> EventBridge -> deployer Lambda -> endpoint.
+
+Two rules on the default bus feed lambda/model_deployer: "Approved" state changes of this
+stack's model package group, and IN_SERVICE state changes of this stack's endpoint (autoscaling
+is attached once the endpoint is ready). Events EventBridge cannot deliver, and events the
+function still fails on after its retries, land in one KMS-encrypted, TLS-only queue.
+The IAM below is the table in lambda/model_deployer/README.md, statement by statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sqs as sqs
+
+from constructs import Construct
+from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.endpoint_spec import EndpointSpec
+from constructs.model_serving import S3Location
+from constructs.python_function import PythonFunction
+from constructs.removal import removal_policy
+from constructs.training_pipeline import SAGEMAKER_SERVICE
+from platform_config.storage import StorageConfig
+
+MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
+ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
+AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
+FAILED_EVENT_RETENTION = cdk.Duration.days(14)
+
+
+class ApprovalDeployer(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: EndpointSpec,
+        model_package_group_name: str,
+        execution_role: iam.IRole,
+        artifacts: S3Location,
+        alarms: Sequence[cloudwatch.IAlarm],
+        storage: StorageConfig,
+        log_retention_days: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._stack = cdk.Stack.of(self)
+        self.spec = spec
+        self.function = PythonFunction(
+            self,
+            "Deployer",
+            source="model_deployer",
+            description="Deploys approved model packages to the GPU endpoint",
+            storage=storage,
+            log_retention_days=log_retention_days,
+            # API calls only, never a wait (see the function's README).
+            memory_size=256,
+            timeout=cdk.Duration.seconds(60),
+            environment=self._environment(spec, model_package_group_name, execution_role, alarms),
+        )
+        self.failed_events = self._failure_queue(storage)
+        self.function.function.configure_async_invoke(
+            retry_attempts=2,
+            max_event_age=cdk.Duration.hours(1),
+            on_failure=destinations.SqsDestination(self.failed_events),
+        )
+        self._grant(spec, model_package_group_name, execution_role, artifacts, alarms)
+        target = targets.LambdaFunction(
+            self.function.function,
+            dead_letter_queue=self.failed_events,
+            retry_attempts=8,
+            max_event_age=cdk.Duration.hours(2),
+        )
+        self.approval_rule = events.Rule(
+            self,
+            "ModelApproved",
+            description=f"Approved packages of {model_package_group_name} -> deployer",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=[MODEL_PACKAGE_STATE_CHANGE],
+                detail={
+                    "ModelPackageGroupName": [model_package_group_name],
+                    "ModelApprovalStatus": ["Approved"],
+                },
+            ),
+            targets=[target],
+        )
+        self.in_service_rule = events.Rule(
+            self,
+            "EndpointInService",
+            description=f"{spec.endpoint_name} IN_SERVICE -> deployer attaches autoscaling",
+            event_pattern=events.EventPattern(
+                source=["aws.sagemaker"],
+                detail_type=[ENDPOINT_STATE_CHANGE],
+                detail={"EndpointName": [spec.endpoint_name], "EndpointStatus": ["IN_SERVICE"]},
+            ),
+            targets=[target],
+        )
+
+    @staticmethod
+    def _environment(
+        spec: EndpointSpec,
+        group: str,
+        execution_role: iam.IRole,
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> dict[str, str]:
+        return {
+            "MODEL_PACKAGE_GROUP_NAME": group,
+            "ENDPOINT_NAME": spec.endpoint_name,
+            "EXECUTION_ROLE_ARN": execution_role.role_arn,
+            "INSTANCE_TYPE": spec.instance_type,
+            "INITIAL_INSTANCE_COUNT": str(spec.min_capacity),
+            "MIN_CAPACITY": str(spec.min_capacity),
+            "MAX_CAPACITY": str(spec.max_capacity),
+            "TARGET_INVOCATIONS_PER_INSTANCE": str(spec.target_invocations_per_instance),
+            "KMS_KEY_ARN": spec.kms_key_arn,
+            "DATA_CAPTURE_S3_URI": spec.data_capture_s3_uri,
+            "DATA_CAPTURE_SAMPLING_PERCENTAGE": str(spec.data_capture_sampling_percentage),
+            "SUBNET_IDS": cdk.Fn.join(",", list(spec.subnet_ids)),
+            "SECURITY_GROUP_IDS": cdk.Fn.join(",", list(spec.security_group_ids)),
+            "ALARM_NAMES": ",".join(alarm.alarm_name for alarm in alarms),
+            "VARIANT_NAME": spec.variant_name,
+        }
+
+    def _failure_queue(self, storage: StorageConfig) -> sqs.Queue:
+        key = kms.Key(
+            self,
+            "FailedEventsKey",
+            description="Encrypts the model deployer's failed-event queue",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(storage),
+        )
+        # EventBridge encrypts what it dead-letters with this key, so it must be allowed to.
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeDeadLetters",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:SourceAccount": self._stack.account}},
+            )
+        )
+        queue = sqs.Queue(
+            self,
+            "FailedEvents",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=FAILED_EVENT_RETENTION,
+            removal_policy=removal_policy(storage),
+        )
+        cdk.Validations.of(queue.node.default_child).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SQS3",
+                reason="This queue is itself the dead-letter destination of the deployer's "
+                "EventBridge targets and its async invocations; it has nowhere further to go.",
+            )
+        )
+        return queue
+
+    def _sagemaker_arn(self, resource: str, name: str) -> str:
+        return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    def _grant(
+        self,
+        spec: EndpointSpec,
+        group: str,
+        execution_role: iam.IRole,
+        artifacts: S3Location,
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> None:
+        endpoint = spec.endpoint_name
+        model = self._sagemaker_arn("model", f"{endpoint}-v*")
+        endpoint_config = self._sagemaker_arn("endpoint-config", f"{endpoint}-v*")
+        endpoint_arn = self._sagemaker_arn("endpoint", endpoint)
+        statements = [
+            iam.PolicyStatement(
+                sid="DescribeModelPackages",
+                actions=["sagemaker:DescribeModelPackage"],
+                resources=[self._sagemaker_arn("model-package", f"{group}/*")],
+            ),
+            iam.PolicyStatement(
+                sid="Models",
+                actions=["sagemaker:DescribeModel", "sagemaker:CreateModel"],
+                resources=[model],
+            ),
+            iam.PolicyStatement(
+                sid="EndpointConfigs",
+                actions=["sagemaker:DescribeEndpointConfig", "sagemaker:CreateEndpointConfig"],
+                resources=[endpoint_config],
+            ),
+            iam.PolicyStatement(
+                sid="Endpoint",
+                actions=[
+                    "sagemaker:DescribeEndpoint",
+                    "sagemaker:CreateEndpoint",
+                    "sagemaker:UpdateEndpoint",
+                ],
+                resources=[endpoint_arn, endpoint_config],
+            ),
+            iam.PolicyStatement(
+                sid="TagWhatItCreates",
+                actions=["sagemaker:AddTags"],
+                resources=[model, endpoint_config, endpoint_arn],
+            ),
+            iam.PolicyStatement(
+                sid="PassModelRole",
+                actions=["iam:PassRole"],
+                resources=[execution_role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+            ),
+            iam.PolicyStatement(
+                sid="CheckArtifactExists",
+                actions=["s3:GetObject"],
+                resources=[artifacts.objects_arn],
+            ),
+            iam.PolicyStatement(
+                sid="ListArtifacts",
+                actions=["s3:ListBucket"],
+                resources=[artifacts.bucket.bucket_arn],
+            ),
+            iam.PolicyStatement(
+                sid="GrantEndpointKeyToSageMaker",
+                actions=["kms:CreateGrant"],
+                resources=[spec.kms_key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            ),
+            iam.PolicyStatement(
+                sid="DescribeEndpointKey", actions=["kms:DescribeKey"], resources=[spec.kms_key_arn]
+            ),
+            iam.PolicyStatement(
+                sid="AutoscalingCallerRights",
+                actions=["sagemaker:UpdateEndpointWeightsAndCapacities"],
+                resources=[endpoint_arn],
+            ),
+            iam.PolicyStatement(
+                sid="TargetTrackingAlarms",
+                actions=[
+                    "cloudwatch:PutMetricAlarm",
+                    "cloudwatch:DescribeAlarms",
+                    "cloudwatch:DeleteAlarms",
+                ],
+                resources=[
+                    self._stack.format_arn(
+                        service="cloudwatch",
+                        resource="alarm",
+                        resource_name=f"TargetTracking-endpoint/{endpoint}/*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            ),
+            iam.PolicyStatement(
+                sid="RollbackAlarms",
+                actions=["cloudwatch:DescribeAlarms"],
+                resources=[alarm.alarm_arn for alarm in alarms],
+            ),
+            iam.PolicyStatement(
+                sid="AutoscalingServiceLinkedRole",
+                actions=["iam:CreateServiceLinkedRole"],
+                resources=[
+                    self._stack.format_arn(
+                        service="iam",
+                        region="",
+                        resource="role",
+                        resource_name=f"aws-service-role/{AUTOSCALING_SERVICE}/"
+                        "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint",
+                    )
+                ],
+                conditions={"StringEquals": {"iam:AWSServiceName": AUTOSCALING_SERVICE}},
+            ),
+        ]
+        for statement in statements:
+            self.function.role.add_to_policy(statement)
+        self._acknowledge(group, model, endpoint_config, artifacts)
+        self._grant_autoscaling()
+
+    def _grant_autoscaling(self) -> None:
+        # A policy of its own, so that its Resource * carries its own reviewed reason instead of
+        # sharing the default policy's (X-Ray) acknowledgement.
+        policy = iam.Policy(
+            self,
+            "AutoscalingPolicy",
+            roles=[self.function.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="Autoscaling",
+                    actions=[
+                        "application-autoscaling:RegisterScalableTarget",
+                        "application-autoscaling:DeregisterScalableTarget",
+                        "application-autoscaling:PutScalingPolicy",
+                    ],
+                    resources=["*"],
+                )
+            ],
+        )
+        # Attaching a second policy makes CDK add the role to the function's DependsOn, next to
+        # the GetAtt that already orders them (cfn-lint W3005). Depend on both policies instead.
+        function = self.function.function.node.default_child
+        assert isinstance(function, cdk.CfnResource)
+        default_policy = self.function.role.node.find_child("DefaultPolicy").node.default_child
+        function.add_override(
+            "DependsOn",
+            [self._stack.get_logical_id(p) for p in (default_policy, policy.node.default_child)],
+        )
+        cdk.Validations.of(policy.node.default_child).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="Application Auto Scaling's Register/Deregister/PutScalingPolicy take no "
+                "narrower resource: a scalable target's ARN carries an ID generated at "
+                "registration (see lambda/model_deployer/README.md).",
+            )
+        )
+
+    def _acknowledge(
+        self, group: str, model: str, endpoint_config: str, artifacts: S3Location
+    ) -> None:
+        policy = self.function.role.node.find_child("DefaultPolicy")
+        acknowledge_wildcard_resources(
+            policy,
+            [self._sagemaker_arn("model-package", f"{group}/*"), model, endpoint_config],
+            "Names are minted per approved version (<endpoint>-v<version>-<hash>, package "
+            "versions numbered at registration); each pattern is this stack's group or endpoint.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [artifacts.objects_arn],
+            "The deployer checks that an approved package's artifact exists; artifacts are "
+            "written under per-execution keys of this pipeline's prefix.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [
+                self._stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name=f"TargetTracking-endpoint/{self.spec.endpoint_name}/*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+            "Application Auto Scaling names target-tracking alarms with a generated suffix; the "
+            "pattern covers only this endpoint's alarms.",
+        )
+        for action in ("kms:GenerateDataKey*", "kms:ReEncrypt*"):
+            cdk.Validations.of(policy).acknowledge(
+                cdk.Acknowledgment(
+                    id=f"AwsSolutions-IAM5[Action::{action}]",
+                    reason="Added by CDK's SQS grant for the failure destination, on the "
+                    "queue's own key only: the function can only encrypt what it sends there.",
+                )
+            )

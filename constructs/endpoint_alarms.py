@@ -1,0 +1,73 @@
+"""EndpointAlarms: the 5xx and model-latency alarms of one endpoint variant.
+
+They are created with the stack, before any endpoint exists: an alarm on a metric nobody emits
+yet is simply INSUFFICIENT_DATA. The deployer names them as the auto-rollback alarms of every
+blue/green update, so a bad model rolls itself back.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+
+from constructs import Construct
+from constructs.endpoint_spec import EndpointSpec
+
+_MICROSECONDS_PER_MS = 1000
+
+
+class EndpointAlarms(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        spec: EndpointSpec,
+        invocation_5xx_count: int,
+        model_latency_ms: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        dimensions = {"EndpointName": spec.endpoint_name, "VariantName": spec.variant_name}
+        self.errors = cloudwatch.Alarm(
+            self,
+            "Invocation5xx",
+            alarm_name=f"{spec.endpoint_name}-invocation-5xx",
+            alarm_description=f"{spec.endpoint_name}: model container answered 5xx",
+            metric=cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="Invocation5XXErrors",
+                dimensions_map=dimensions,
+                statistic="Sum",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=invocation_5xx_count,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=2,
+            datapoints_to_alarm=2,
+            # No traffic is not an error: an idle or not-yet-created endpoint stays OK.
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.latency = cloudwatch.Alarm(
+            self,
+            "ModelLatency",
+            alarm_name=f"{spec.endpoint_name}-model-latency",
+            alarm_description=(
+                f"{spec.endpoint_name}: p90 model latency above {model_latency_ms} ms"
+            ),
+            metric=cloudwatch.Metric(
+                namespace="AWS/SageMaker",
+                metric_name="ModelLatency",  # reported in microseconds
+                dimensions_map=dimensions,
+                statistic="p90",
+                period=cdk.Duration.minutes(1),
+            ),
+            threshold=model_latency_ms * _MICROSECONDS_PER_MS,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=3,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    @property
+    def alarms(self) -> list[cloudwatch.Alarm]:
+        return [self.errors, self.latency]

@@ -1,0 +1,146 @@
+"""ModelServing: the role and security group a SageMaker Model runs with.
+
+The role is what the deployer passes as EXECUTION_ROLE_ARN (and what the pinned endpoint uses):
+pull the framework image, read model artifacts, write captured requests to the lake, and the
+network-interface actions of VPC mode. Nothing else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from constructs import Construct
+from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
+from constructs.xgboost_image import XgboostImage
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Objects under `prefix` in `bucket` (an exact key when `prefix` does not end in `/`)."""
+
+    bucket: s3.IBucket
+    prefix: str
+    key: kms.IKey | None = None
+
+    @property
+    def objects_arn(self) -> str:
+        pattern = f"{self.prefix}*" if self.prefix.endswith("/") else self.prefix
+        return self.bucket.arn_for_objects(pattern)
+
+
+class ModelServing(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        vpc: ec2.IVpc,
+        image: XgboostImage,
+        model_artifacts: Sequence[S3Location],
+        data_capture: S3Location,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        endpoint_logs = stack.format_arn(
+            service="logs",
+            resource="log-group",
+            resource_name="/aws/sagemaker/Endpoints/*",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="SageMaker endpoint instances: HTTPS out only, nothing in",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs via endpoints or NAT"
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
+            description="Runs the GPU endpoint's model containers",
+        )
+        statements = [
+            iam.PolicyStatement(
+                sid="PullFrameworkImage",
+                actions=[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                resources=[image.repository_arn],
+            ),
+            iam.PolicyStatement(
+                sid="EcrAuthorizationToken",
+                actions=["ecr:GetAuthorizationToken"],
+                resources=["*"],
+            ),
+            iam.PolicyStatement(
+                sid="ReadModelArtifacts",
+                actions=["s3:GetObject"],
+                resources=[location.objects_arn for location in model_artifacts],
+            ),
+            iam.PolicyStatement(
+                sid="WriteDataCapture",
+                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[data_capture.objects_arn],
+            ),
+            iam.PolicyStatement(
+                sid="EndpointLogs",
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[endpoint_logs],
+            ),
+            iam.PolicyStatement(
+                sid="VpcModelNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
+            ),
+        ]
+        artifact_keys = [loc.key.key_arn for loc in model_artifacts if loc.key is not None]
+        if artifact_keys:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DecryptModelArtifacts", actions=["kms:Decrypt"], resources=artifact_keys
+                )
+            )
+        if data_capture.key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="EncryptDataCapture",
+                    actions=["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+                    resources=[data_capture.key.key_arn],
+                )
+            )
+        for statement in statements:
+            self.role.add_to_policy(statement)
+        policy = self.role.node.find_child("DefaultPolicy")
+        prefixes = [loc.objects_arn for loc in (*model_artifacts, data_capture)]
+        acknowledge_wildcard_resources(
+            policy,
+            [arn for arn in prefixes if "*" in str(cdk.Stack.of(self).resolve(arn))],
+            "Model artifacts live under per-execution keys of the pipeline's artifact prefix, "
+            "and data capture writes time-partitioned keys under this endpoint's own prefix.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [endpoint_logs],
+            "SageMaker names an endpoint's log group /aws/sagemaker/Endpoints/<endpoint>; "
+            "the endpoint is created by the deployer after approval.",
+        )
+        cdk.Validations.of(policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="Resource * only where IAM allows nothing narrower: "
+                "ecr:GetAuthorizationToken and the EC2 network-interface actions SageMaker "
+                "performs for VPC-mode models (interface IDs are created per instance).",
+            )
+        )

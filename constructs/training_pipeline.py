@@ -1,0 +1,397 @@
+"""GpuTrainingPipeline: the SageMaker pipeline, its execution role, network and model registry.
+
+The definition comes from typed Python (ml_pipeline.training); this construct supplies the
+deploy-time values (role, buckets, key, subnets, image, code archive) as CDK tokens and writes
+the rendered JSON into PipelineDefinitionBody, so the template shows the definition in full.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sagemaker as sagemaker
+
+from constructs import Construct
+from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.source_archive import SourceArchive
+from constructs.xgboost_image import XgboostImage
+from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
+from platform_config.ml import MlConfig
+
+SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
+# SageMaker Pipelines names every job it starts `pipelines-<execution>-<step>-<suffix>`.
+_PIPELINE_JOB_NAMES = "pipelines-*"
+VPC_ENI_ACTIONS = (
+    "ec2:CreateNetworkInterface",
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeDhcpOptions",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+)
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """Where the pipeline reads its input: a prefix of a lake bucket, and the lake's key."""
+
+    bucket: s3.IBucket
+    prefix: str
+    key: kms.IKey
+
+    @property
+    def s3_uri(self) -> str:
+        return f"s3://{self.bucket.bucket_name}/{self.prefix}"
+
+
+@dataclass(frozen=True)
+class PipelineNames:
+    pipeline: str
+    model_package_group: str
+
+
+class GpuTrainingPipeline(Construct):
+    """Prepare, train on a GPU (managed spot, checkpoints), evaluate, and register the model as
+    PendingManualApproval if its metric clears the threshold; every job inside private subnets
+    with network isolation and KMS, under one least-privilege role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        ml: MlConfig,
+        names: PipelineNames,
+        vpc: ec2.IVpc,
+        subnets: Sequence[ec2.ISubnet],
+        training_data: TrainingData,
+        artifacts: s3.IBucket,
+        artifacts_key: kms.IKey,
+        code: SourceArchive,
+        image: XgboostImage,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._stack = cdk.Stack.of(self)
+        self.names = names
+        self.artifacts_prefix = f"pipelines/{names.pipeline}/"
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "JobSecurityGroup",
+            vpc=vpc,
+            description="SageMaker pipeline jobs: HTTPS out (S3, ECR), nothing in from outside",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(
+            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs via endpoints or NAT"
+        )
+        self.model_package_group = sagemaker.CfnModelPackageGroup(
+            self,
+            "ModelPackageGroup",
+            model_package_group_name=names.model_package_group,
+            model_package_group_description=f"Models trained by the {names.pipeline} pipeline",
+        )
+        self.role = iam.Role(
+            self,
+            "ExecutionRole",
+            assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
+            description=f"Runs the {names.pipeline} pipeline and the jobs it starts",
+        )
+        self._grant_jobs(training_data, artifacts, artifacts_key, code, image)
+
+        settings = TrainingPipelineSettings(
+            role_arn=self.role.role_arn,
+            image_uri=image.image_uri,
+            code_s3_uri=code.s3_uri,
+            code_file_name=code.file_name,
+            input_data_uri=training_data.s3_uri,
+            artifacts_s3_uri=f"s3://{artifacts.bucket_name}/{self.artifacts_prefix.rstrip('/')}",
+            kms_key_arn=artifacts_key.key_arn,
+            subnet_ids=tuple(s.subnet_id for s in subnets),
+            security_group_ids=(self.security_group.security_group_id,),
+            processing_instance_type=ml.processing_instance_type,
+            training_instance_type=ml.training_instance_type,
+            endpoint_instance_type=ml.endpoint_instance_type,
+            spot_training=ml.spot_training,
+            max_run_seconds=ml.max_run_seconds,
+            max_wait_seconds=ml.max_wait_seconds,
+            hyperparameters=ml.hyperparameters.model_dump(),
+            metric_name=ml.metric_name,
+            metric_threshold=ml.metric_threshold,
+            model_package_group_name=names.model_package_group,
+        )
+        self.definition = build_training_pipeline(settings)
+        self.pipeline = sagemaker.CfnPipeline(
+            self,
+            "Pipeline",
+            pipeline_name=names.pipeline,
+            pipeline_description="Prepare, GPU training, evaluation and conditional registration",
+            role_arn=self.role.role_arn,
+            pipeline_definition={
+                "PipelineDefinitionBody": self._stack.to_json_string(self.definition.render())
+            },
+        )
+        # The pipeline must not exist before its role's permissions do (the role itself is
+        # already a dependency through RoleArn), nor before its model package group.
+        self.pipeline.add_resource_dependency(self._default_policy())
+        self.pipeline.add_resource_dependency(self.model_package_group)
+        self.pipeline_arn = self._stack.format_arn(
+            service="sagemaker", resource="pipeline", resource_name=names.pipeline
+        )
+        if ml.schedule_expression is not None:
+            self._schedule(ml.schedule_expression)
+
+    def _default_policy(self) -> cdk.CfnResource:
+        policy = self.role.node.find_child("DefaultPolicy").node.default_child
+        assert isinstance(policy, cdk.CfnResource)
+        return policy
+
+    def _arn(self, resource: str, name: str) -> str:
+        return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
+
+    def _grant_jobs(
+        self,
+        training_data: TrainingData,
+        artifacts: s3.IBucket,
+        artifacts_key: kms.IKey,
+        code: SourceArchive,
+        image: XgboostImage,
+    ) -> None:
+        role, group = self.role, self.names.model_package_group
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RunPipelineJobs",
+                actions=[
+                    "sagemaker:CreateProcessingJob",
+                    "sagemaker:DescribeProcessingJob",
+                    "sagemaker:StopProcessingJob",
+                    "sagemaker:CreateTrainingJob",
+                    "sagemaker:DescribeTrainingJob",
+                    "sagemaker:StopTrainingJob",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    self._arn("processing-job", _PIPELINE_JOB_NAMES),
+                    self._arn("training-job", _PIPELINE_JOB_NAMES),
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="RegisterModelPackages",
+                actions=[
+                    "sagemaker:CreateModelPackage",
+                    "sagemaker:DescribeModelPackage",
+                    "sagemaker:DescribeModelPackageGroup",
+                    "sagemaker:AddTags",
+                ],
+                resources=[
+                    self._arn("model-package-group", group),
+                    self._arn("model-package", f"{group}/*"),
+                ],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PassOnlyItselfToSageMaker",
+                actions=["iam:PassRole"],
+                resources=[role.role_arn],
+                conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTrainingExport",
+                actions=["s3:GetObject"],
+                resources=[training_data.bucket.arn_for_objects(f"{training_data.prefix}*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListTrainingExport",
+                actions=["s3:ListBucket"],
+                resources=[training_data.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{training_data.prefix}*"]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DecryptTrainingExport",
+                actions=["kms:Decrypt", "kms:DescribeKey"],
+                resources=[training_data.key.key_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadWritePipelineArtifacts",
+                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                resources=[artifacts.arn_for_objects(f"{self.artifacts_prefix}*")],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListPipelineArtifacts",
+                actions=["s3:ListBucket"],
+                resources=[artifacts.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{self.artifacts_prefix}*"]}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptArtifactsAndVolumes",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                resources=[artifacts_key.key_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="GrantVolumeKeyToSageMaker",
+                actions=["kms:CreateGrant"],
+                resources=[artifacts_key.key_arn],
+                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadCodeArchive",
+                actions=["s3:GetObject"],
+                resources=[code.asset.bucket.arn_for_objects(code.asset.s3_object_key)],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PullFrameworkImage",
+                actions=[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                resources=[image.repository_arn],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EcrAuthorizationToken",
+                actions=["ecr:GetAuthorizationToken"],
+                resources=["*"],
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="JobLogs",
+                actions=[
+                    "logs:CreateLogGroup",
+                    "logs:CreateLogStream",
+                    "logs:PutLogEvents",
+                    "logs:DescribeLogStreams",
+                ],
+                resources=self._job_log_groups(),
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="TrainingMetrics",
+                actions=["cloudwatch:PutMetricData"],
+                resources=["*"],
+                conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                sid="VpcJobNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
+            )
+        )
+        policy = role.node.find_child("DefaultPolicy")
+        cdk.Validations.of(policy).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason="Resource * only where IAM allows nothing narrower: "
+                "ecr:GetAuthorizationToken, cloudwatch:PutMetricData (limited to SageMaker "
+                "namespaces by condition), and the EC2 network-interface actions SageMaker "
+                "performs for VPC jobs (interface IDs are created per job).",
+            )
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [
+                self._arn("processing-job", _PIPELINE_JOB_NAMES),
+                self._arn("training-job", _PIPELINE_JOB_NAMES),
+            ],
+            "SageMaker Pipelines names each job pipelines-<execution>-<step>-<suffix> at run "
+            "time; the pattern admits only jobs started by a pipeline.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [self._arn("model-package", f"{group}/*")],
+            "Model package versions are numbered at registration; the pattern is this "
+            "stack's model package group only.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            [
+                training_data.bucket.arn_for_objects(f"{training_data.prefix}*"),
+                artifacts.arn_for_objects(f"{self.artifacts_prefix}*"),
+            ],
+            "Object keys are chosen per export run and per pipeline execution; access is "
+            "limited to the training-export prefix (read) and this pipeline's artifact prefix.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            self._job_log_groups(),
+            "SageMaker writes one log stream per job into these two fixed log groups; stream "
+            "names are created by the service.",
+        )
+
+    def _job_log_groups(self) -> list[str]:
+        return [
+            self._stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"/aws/sagemaker/{kind}:*",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for kind in ("ProcessingJobs", "TrainingJobs")
+        ]
+
+    def _schedule(self, expression: str) -> None:
+        role = iam.Role(
+            self,
+            "ScheduleRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description=f"Lets EventBridge start the {self.names.pipeline} pipeline on schedule",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sagemaker:StartPipelineExecution"], resources=[self.pipeline_arn]
+            )
+        )
+        events.CfnRule(
+            self,
+            "Schedule",
+            description=f"Starts the {self.names.pipeline} pipeline",
+            schedule_expression=expression,
+            state="ENABLED",
+            targets=[
+                events.CfnRule.TargetProperty(
+                    id="pipeline",
+                    arn=self.pipeline_arn,
+                    role_arn=role.role_arn,
+                    # The defaults run; the execution records them like any other parameters.
+                    sage_maker_pipeline_parameters=events.CfnRule.SageMakerPipelineParametersProperty(
+                        pipeline_parameter_list=[]
+                    ),
+                    retry_policy=events.CfnRule.RetryPolicyProperty(
+                        maximum_retry_attempts=3, maximum_event_age_in_seconds=3600
+                    ),
+                )
+            ],
+        )

@@ -1,0 +1,189 @@
+"""MlStack: GPU training pipeline, model registry, and the approval-driven GPU endpoint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+
+from constructs import Construct
+from constructs.access_log_bucket import AccessLogBucket
+from constructs.approval_deployer import ApprovalDeployer
+from constructs.endpoint_alarms import EndpointAlarms
+from constructs.endpoint_spec import EndpointSpec
+from constructs.lake_layout import LAKE_LAYOUT
+from constructs.model_serving import ModelServing, S3Location
+from constructs.pinned_endpoint import PinnedEndpoint
+from constructs.removal import removal_policy
+from constructs.secure_bucket import SecureBucket
+from constructs.source_archive import SourceArchive
+from constructs.training_pipeline import GpuTrainingPipeline, PipelineNames, TrainingData
+from constructs.xgboost_image import XgboostImage
+from platform_config import PlatformConfig
+from stacks.platform_stack import PlatformStack
+
+ML_SOURCE = Path(__file__).resolve().parent.parent / "ml"
+#: analytics-zone prefix that endpoint data capture writes to (one folder per endpoint)
+DATA_CAPTURE_PREFIX = "datacapture/"
+
+
+class NetworkForMl(Protocol):
+    vpc: ec2.IVpc
+
+
+class LakeForMl(Protocol):
+    """What the ML stack reads from the data lake stack."""
+
+    lake_key: kms.IKey
+    analytics_bucket: s3.IBucket
+
+
+class MlStack(PlatformStack):
+    """Training pipeline (prepare -> GPU train -> evaluate -> condition -> register), the model
+    package group, and either the approval-driven deployer (default) or, when
+    `ml.model_data_url` is set, an endpoint pinned to that artifact by CloudFormation."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: PlatformConfig,
+        network: NetworkForMl,
+        lake: LakeForMl,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            config=config,
+            name_suffix="ml",
+            description="Data and ML platform: SageMaker GPU training pipeline, model registry "
+            "and approval-driven GPU endpoint",
+        )
+        ml = config.ml
+        prefix = config.name_prefix
+        subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+
+        self.key = kms.Key(
+            self,
+            "MlKey",
+            description="Encrypts ML artifacts, checkpoints, job outputs and job volumes",
+            enable_key_rotation=True,
+            removal_policy=removal_policy(config.storage),
+        )
+        access_logs = AccessLogBucket(self, "AccessLogs", storage=config.storage)
+        self.artifacts_bucket = SecureBucket(
+            self,
+            "Artifacts",
+            storage=config.storage,
+            access_logs=access_logs.bucket,
+            encryption_key=self.key,
+        ).bucket
+        image = XgboostImage(self, "XgboostImage")
+        code = SourceArchive(self, "TrainingCode", source=ML_SOURCE)
+
+        self.training = GpuTrainingPipeline(
+            self,
+            "Training",
+            ml=ml,
+            names=PipelineNames(
+                pipeline=f"{prefix}-{ml.pipeline_name}",
+                model_package_group=f"{prefix}-{ml.model_package_group_name}",
+            ),
+            vpc=network.vpc,
+            subnets=subnets.subnets,
+            training_data=TrainingData(
+                bucket=lake.analytics_bucket,
+                prefix=LAKE_LAYOUT.training_events,
+                key=lake.lake_key,
+            ),
+            artifacts=self.artifacts_bucket,
+            artifacts_key=self.key,
+            code=code,
+            image=image,
+        )
+        pipeline_artifacts = S3Location(
+            self.artifacts_bucket, self.training.artifacts_prefix, self.key
+        )
+        endpoint_name = f"{prefix}-{ml.endpoint_name}"
+        capture_prefix = f"{DATA_CAPTURE_PREFIX}{endpoint_name}/"
+        model_artifacts = [pipeline_artifacts]
+        if ml.model_data_url is not None:
+            model_artifacts.append(self._pinned_artifact(ml.model_data_url))
+        self.serving = ModelServing(
+            self,
+            "Serving",
+            vpc=network.vpc,
+            image=image,
+            model_artifacts=model_artifacts,
+            data_capture=S3Location(lake.analytics_bucket, capture_prefix, lake.lake_key),
+        )
+        self.endpoint_spec = EndpointSpec(
+            endpoint_name=endpoint_name,
+            instance_type=ml.endpoint_instance_type,
+            min_capacity=ml.endpoint_min_capacity,
+            max_capacity=ml.endpoint_max_capacity,
+            target_invocations_per_instance=ml.target_invocations_per_instance,
+            data_capture_s3_uri=f"s3://{lake.analytics_bucket.bucket_name}/{capture_prefix}",
+            data_capture_sampling_percentage=ml.data_capture_sampling_percentage,
+            # The lake's key: captured requests are lake data, readable like the rest of it.
+            kms_key_arn=lake.lake_key.key_arn,
+            subnet_ids=tuple(subnets.subnet_ids),
+            security_group_ids=(self.serving.security_group.security_group_id,),
+        )
+        self.alarms = EndpointAlarms(
+            self,
+            "EndpointAlarms",
+            spec=self.endpoint_spec,
+            invocation_5xx_count=ml.invocation_5xx_alarm_count,
+            model_latency_ms=ml.model_latency_alarm_ms,
+        )
+        self.deployer: ApprovalDeployer | None = None
+        self.pinned_endpoint: PinnedEndpoint | None = None
+        if ml.model_data_url is None:
+            self.deployer = ApprovalDeployer(
+                self,
+                "Deployment",
+                spec=self.endpoint_spec,
+                model_package_group_name=self.training.names.model_package_group,
+                execution_role=self.serving.role,
+                artifacts=pipeline_artifacts,
+                alarms=self.alarms.alarms,
+                storage=config.storage,
+                log_retention_days=config.log_retention_days,
+            )
+            cdk.CfnOutput(
+                self, "DeployerFunctionName", value=self.deployer.function.function.function_name
+            )
+        else:
+            # CloudFormation owns this endpoint; a deployer updating it too would fight it.
+            self.pinned_endpoint = PinnedEndpoint(
+                self,
+                "PinnedEndpoint",
+                spec=self.endpoint_spec,
+                model_data_url=ml.model_data_url,
+                image_uri=image.image_uri,
+                execution_role=self.serving.role,
+            )
+        self._outputs(code)
+
+    def _pinned_artifact(self, url: str) -> S3Location:
+        bucket_name, _, key = url.removeprefix("s3://").partition("/")
+        bucket = s3.Bucket.from_bucket_name(self, "PinnedModelBucket", bucket_name)
+        return S3Location(bucket, key)
+
+    def _outputs(self, code: SourceArchive) -> None:
+        values = {
+            "PipelineName": self.training.names.pipeline,
+            "ModelPackageGroupName": self.training.names.model_package_group,
+            "EndpointName": self.endpoint_spec.endpoint_name,
+            "ArtifactsBucketName": self.artifacts_bucket.bucket_name,
+            "ModelExecutionRoleArn": self.serving.role.role_arn,
+            "TrainingCodeS3Uri": code.s3_uri,
+        }
+        for name, value in values.items():
+            cdk.CfnOutput(self, name, value=value)
