@@ -26,6 +26,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install synth test lint snapshot-update deploy diff bench-synth clean
+.PHONY: deploy-local destroy-local local-shell bench-deploy-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -74,6 +75,23 @@ diff: $(RUNTIME_STAMP) $(NODE_STAMP) ## Show what a deploy of ENV would change i
 
 bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Time synth of the whole app against an empty CDK app
 	$(BIN)/python bench/synth.py --env $(ENV)
+
+# Local deploys: a moto server (with moto_cfn_models) on localhost:$(LOCAL_PORT), no AWS account.
+# moto and boto3 are dev pins, hence the dev stamp next to synth's stamps.
+LOCAL_PORT ?= 4599
+export LOCAL_PORT
+
+deploy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Deploy ENV into a local moto server; print outputs, coverage, smoke checks
+	$(BIN)/python -m local_deploy up --env $(ENV)
+
+destroy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Destroy the local stacks (the emulator keeps running; `python -m local_deploy stop` ends it)
+	$(BIN)/python -m local_deploy down --env $(ENV)
+
+local-shell: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Open a shell whose AWS tools talk to the local moto server
+	$(BIN)/python -m local_deploy shell --env $(ENV)
+
+bench-deploy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Time bootstrap + deploy into moto against synth of the same app
+	$(BIN)/python bench/deploy_local.py --env $(ENV)
 
 clean: ## Remove build output (not the virtualenv or node_modules)
 	rm -rf cdk.out .pytest_cache .ruff_cache

@@ -10,7 +10,10 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from platform_config import exit_on_config_error, load_config
+from stacks.data_lake import DataLakeStack
+from stacks.ml import MlStack
 from stacks.network import NetworkStack
+from stacks.streaming import StreamingStack
 
 
 def build(app: cdk.App) -> cdk.App:
@@ -21,7 +24,10 @@ def build(app: cdk.App) -> cdk.App:
         # template sees every accepted finding, with its reason, next to the resource.
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
     )
-    NetworkStack(app, "NetworkStack", config=config)
+    network = NetworkStack(app, "NetworkStack", config=config)
+    data_lake = DataLakeStack(app, "DataLakeStack", config=config)
+    StreamingStack(app, "StreamingStack", config=config, network=network, lake=data_lake)
+    MlStack(app, "MlStack", config=config, network=network, lake=data_lake)
     return app
 
 

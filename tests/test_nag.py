@@ -11,6 +11,8 @@ project's, and are not listed here.
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
@@ -19,10 +21,148 @@ from tests.synthesis import Synthesized, cdk_json_context, platform_app
 
 NAG_PACK = "AwsSolutions-"
 
+_GLUE_LOGS = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:/aws-glue/*"
+_RAW = "<StorageRawBucketCFA2C318.Arn>"
+_CURATED = "<StorageCuratedBucketFD39404E.Arn>"
+# DataLakeStack, the same in every profile: object wildcards under the Glue job's and crawler's
+# own prefixes, Glue's run-time log groups, PutMetricData (no resource ARNs), AWS's crawler
+# policy, and the access-log bucket that cannot log to itself.
+DATA_LAKE_ACKNOWLEDGED: set[tuple[str, str, str]] = {
+    ("DataLakeStack", "EtlJobRoleDefaultPolicyCD97CC7D", f"AwsSolutions-IAM5[Resource::{r}]")
+    for r in (
+        "*",
+        f"{_RAW}/events/*",
+        f"{_RAW}/landing/events/*",
+        f"{_CURATED}/events/*",
+        f"{_CURATED}/quarantine/events/*",
+        _GLUE_LOGS,
+        f"{_GLUE_LOGS}:log-stream:*",
+    )
+} | {
+    (
+        "DataLakeStack",
+        "LandingCrawlerRoleA405CD87",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSGlueServiceRole]",
+    ),
+    (
+        "DataLakeStack",
+        "LandingCrawlerRoleDefaultPolicy5E2B9612",
+        f"AwsSolutions-IAM5[Resource::{_RAW}/landing/events/*]",
+    ),
+    (
+        "DataLakeStack",
+        "LandingCrawlerRoleDefaultPolicy5E2B9612",
+        f"AwsSolutions-IAM5[Resource::{_GLUE_LOGS}]",
+    ),
+    ("DataLakeStack", "StorageAccessLogsBucket06E03AA1", "AwsSolutions-S1"),
+}
+
+
+def ml_acknowledged(profile: str) -> set[tuple[str, str, str]]:
+    """MlStack: IAM wildcards that SageMaker's run-time naming forces (job, package, model and
+    endpoint-config names, per-execution artifact keys, service log groups), Resource * where
+    IAM has no resource ARNs (ECR token, ENIs, metric data, X-Ray, autoscaling targets), CDK's
+    SQS grant, the dead-letter queue itself, the runtime pin and the access-log bucket."""
+    arn = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
+    prefix = f"dataplatform-{profile}"
+    output = "PublishOutputFnGetAttStorageAnalyticsBucketC1082CB0Arn10CA323A"
+    analytics = json.dumps(
+        {
+            "Fn::GetStackOutput": {
+                "StackName": f"{prefix}-data-lake",
+                "Region": {"Ref": "AWS::Region"},
+                "OutputName": output,
+            }
+        },
+        separators=(",", ":"),
+    )
+    artifacts = f"<ArtifactsBucket88671897.Arn>/pipelines/{prefix}-training/*"
+    packages = arn.format(service="sagemaker", resource=f"model-package/{prefix}-models/*")
+    wildcards = {
+        "TrainingExecutionRoleDefaultPolicyCA2F439F": (
+            "*",
+            arn.format(service="sagemaker", resource="processing-job/pipelines-*"),
+            arn.format(service="sagemaker", resource="training-job/pipelines-*"),
+            packages,
+            f"{analytics}/training/events/*",
+            artifacts,
+            arn.format(service="logs", resource="log-group:/aws/sagemaker/ProcessingJobs:*"),
+            arn.format(service="logs", resource="log-group:/aws/sagemaker/TrainingJobs:*"),
+        ),
+        "ServingRoleDefaultPolicy3C5BF513": (
+            "*",
+            artifacts,
+            f"{analytics}/datacapture/{prefix}-inference/*",
+            arn.format(service="logs", resource="log-group:/aws/sagemaker/Endpoints/*"),
+        ),
+        "DeploymentDeployerRoleDefaultPolicy2217FF1D": (
+            "*",
+            packages,
+            arn.format(service="sagemaker", resource=f"model/{prefix}-inference-v*"),
+            arn.format(service="sagemaker", resource=f"endpoint-config/{prefix}-inference-v*"),
+            artifacts,
+            arn.format(
+                service="cloudwatch",
+                resource=f"alarm:TargetTracking-endpoint/{prefix}-inference/*",
+            ),
+        ),
+        "DeploymentAutoscalingPolicy6D99B157": ("*",),
+    }
+    found = {
+        ("MlStack", policy, f"AwsSolutions-IAM5[Resource::{resource}]")
+        for policy, resources in wildcards.items()
+        for resource in resources
+    }
+    deployer_policy = "DeploymentDeployerRoleDefaultPolicy2217FF1D"
+    return (
+        found
+        | {
+            ("MlStack", deployer_policy, f"AwsSolutions-IAM5[Action::{a}]")
+            for a in ("kms:GenerateDataKey*", "kms:ReEncrypt*")
+        }
+        | {
+            ("MlStack", "AccessLogsBucketCD784A59", "AwsSolutions-S1"),
+            ("MlStack", "DeploymentDeployerFunctionBE5B59F1", "AwsSolutions-L1"),
+            ("MlStack", "DeploymentFailedEventsC04EFF28", "AwsSolutions-SQS3"),
+        }
+    )
+
+
+def streaming_acknowledged(profile: str) -> set[tuple[str, str, str]]:
+    """StreamingStack (MSK off, as shipped): Firehose's object writes under the raw zone's
+    events/ and errors/ prefixes (its own policy), KDF1 (no SSE for a Kinesis-sourced Firehose),
+    KDS3 (a customer-managed stream key by rule), and the transform's X-Ray * and runtime pin.
+    tests/test_streaming.py checks the MSK modes' additions."""
+    raw = json.dumps(
+        {
+            "Fn::GetStackOutput": {
+                "StackName": f"dataplatform-{profile}-data-lake",
+                "Region": {"Ref": "AWS::Region"},
+                "OutputName": "PublishOutputFnGetAttStorageRawBucketCFA2C318Arn3136CC8C",
+            }
+        },
+        separators=(",", ":"),
+    )
+    return {
+        (
+            "StreamingStack",
+            "KinesisToLakeLakePrefixWriteD2BDFF01",
+            f"AwsSolutions-IAM5[Resource::{raw}/{prefix}*]",
+        )
+        for prefix in ("events/", "errors/")
+    } | {
+        ("StreamingStack", "KinesisToLakeDeliveryStream2F387279", "AwsSolutions-KDF1"),
+        ("StreamingStack", "EventsStreamA348795C", "AwsSolutions-KDS3"),
+        ("StreamingStack", "TransformRoleDefaultPolicy5CDA1AEC", "AwsSolutions-IAM5[Resource::*]"),
+        ("StreamingStack", "TransformFunction58095C87", "AwsSolutions-L1"),
+    }
+
+
 # (stack, logical ID, finding) for each profile.
 ACKNOWLEDGED: dict[str, set[tuple[str, str, str]]] = {
-    "dev": set(),
-    "prod": set(),
+    "dev": {*ml_acknowledged("dev"), *DATA_LAKE_ACKNOWLEDGED, *streaming_acknowledged("dev")},
+    "prod": {*ml_acknowledged("prod"), *DATA_LAKE_ACKNOWLEDGED, *streaming_acknowledged("prod")},
 }
 
 
