@@ -1,0 +1,87 @@
+"""Acknowledge a cdk-nag IAM5 wildcard finding whose resource is a cross-stack reference.
+
+cdk-nag names each IAM5 finding after the wildcard resource as it appears in the synthesized
+policy, and matches acknowledgements by exact name. When the resource is built from another
+stack's value (the lake's bucket ARN, say), that name is known only once CDK has resolved the
+cross-stack reference, after every construct is written. `acknowledge_wildcard_resources`
+registers a validation that runs at that point: it renders each resource exactly as cdk-nag
+does, acknowledges precisely those findings on the one policy, and records them in the
+resource's template Metadata, as every other acknowledgement is recorded. (For same-stack
+resources, constructs/nag_findings.py does this at construction time.)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_iam as iam
+
+import constructs as constructs_lib
+
+NAG_METADATA_KEY = "cdk_nag"
+
+
+def _flatten_intrinsic(node: dict[str, Any]) -> str | None:
+    if "Fn::Join" in node:
+        delimiter, items = node["Fn::Join"]
+        return delimiter.join(flatten_cfn_reference(item) for item in items)
+    if "Fn::Sub" in node:
+        return flatten_cfn_reference(node["Fn::Sub"])
+    if "Fn::GetAtt" in node:
+        resource, attribute = node["Fn::GetAtt"]
+        return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
+    if "Fn::ImportValue" in node:
+        return flatten_cfn_reference(node["Fn::ImportValue"])
+    if "Ref" in node:
+        return f"<{flatten_cfn_reference(node['Ref'])}>"
+    return None
+
+
+def flatten_cfn_reference(node: Any) -> str:  # noqa: ANN401 - any resolved template value
+    """A resolved template value as cdk-nag 3's flattenCfnReference writes it."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    flat = _flatten_intrinsic(node) if isinstance(node, dict) else None
+    # Anything else (Fn::Select, Fn::GetStackOutput, ...) cdk-nag writes as compact JSON.
+    return flat if flat is not None else json.dumps(node, separators=(",", ":"), ensure_ascii=False)
+
+
+@jsii.implements(constructs_lib.IValidation)
+class _WildcardAcknowledgement:
+    def __init__(self, policy: iam.CfnPolicy, resources: Sequence[str], reason: str) -> None:
+        self._policy = policy
+        self._resources = list(resources)
+        self._reason = reason
+
+    def validate(self) -> list[str]:
+        stack = cdk.Stack.of(self._policy)
+        finding_ids = []
+        for resource in self._resources:
+            rendered = flatten_cfn_reference(stack.resolve(resource))
+            if "*" not in rendered:
+                return [f"{rendered} has no wildcard; there is nothing to acknowledge for it"]
+            finding_ids.append(f"AwsSolutions-IAM5[Resource::{rendered}]")
+        existing = (self._policy.cfn_options.metadata or {}).get(NAG_METADATA_KEY, {})
+        rules = list(existing.get("rules_to_suppress", []))
+        for finding_id in finding_ids:
+            cdk.Validations.of(self._policy).acknowledge(
+                cdk.Acknowledgment(id=finding_id, reason=self._reason)
+            )
+            rules.append({"id": finding_id, "reason": self._reason})
+        self._policy.add_metadata(NAG_METADATA_KEY, {**existing, "rules_to_suppress": rules})
+        return []
+
+
+def acknowledge_wildcard_resources(
+    policy: iam.Policy, resources: Sequence[str], reason: str
+) -> None:
+    """Acknowledge AwsSolutions-IAM5 for exactly `resources` (as written in `policy`)."""
+    cfn_policy = policy.node.default_child
+    assert isinstance(cfn_policy, iam.CfnPolicy)
+    policy.node.add_validation(_WildcardAcknowledgement(cfn_policy, resources, reason))
