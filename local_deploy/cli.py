@@ -1,0 +1,145 @@
+"""``python -m local_deploy``: deploy the CDK app into a local moto server, with no AWS account.
+
+up        start the emulator (if needed), synth, bootstrap, deploy every stack, then report
+report    print outputs, the coverage table and the smoke checks of what is deployed
+down      destroy every stack (the emulator keeps running; `stop` ends it)
+stop      stop the emulator; all local state goes with it
+env       print `export` lines that point a shell's AWS tools at the emulator
+shell     open $SHELL with those variables set
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+from local_deploy import cdk_cli, coverage, deployment, server
+from local_deploy.settings import LocalSettings
+
+
+def _print_outputs(settings: LocalSettings, stacks: list[deployment.AssemblyStack]) -> None:
+    for stack in stacks:
+        print(f"\nOutputs of {stack.stack_name}:")
+        outputs = deployment.stack_outputs(settings, stack.stack_name)
+        if outputs is None:
+            print("  NOT DEPLOYED")
+            continue
+        for key, value in sorted(outputs.items()):
+            print(f"  {key} = {value}")
+        if not outputs:
+            print("  (none)")
+
+
+def report(settings: LocalSettings) -> int:
+    """Outputs, coverage table and smoke checks; non-zero if anything was skipped or failed."""
+    stacks = deployment.assembly_stacks(settings.assembly_dir)
+    _print_outputs(settings, stacks)
+    names = [deployment.BOOTSTRAP_STACK] + [s.stack_name for s in stacks]
+    coverages = deployment.coverage_of(settings, names)
+    print(f"\nCoverage ({', '.join(names)}), verified with ListStackResources:")
+    print(coverage.format_table(coverages))
+    skipped = coverage.skipped(coverages)
+    for entry in skipped:
+        print(f"  SKIPPED {entry}")
+    print("\nSmoke checks:")
+    results = deployment.smoke(settings, stacks)
+    for result in results:
+        mark = "ok  " if result.passed else "FAIL"
+        print(f"  {mark} {result.stack_id}.{result.name}: {result.detail}")
+    failed = [r for r in results if not r.passed]
+    if skipped or failed:
+        print(f"\n{len(skipped)} resource(s) skipped, {len(failed)} smoke check(s) failed")
+        return 1
+    print(f"\nAll {len(results)} smoke checks passed; 0 resources skipped.")
+    return 0
+
+
+def up(settings: LocalSettings) -> int:
+    started = time.monotonic()
+    pid = server.start(settings)
+    print(f"moto server (pid {pid}) on {settings.endpoint}; log: {settings.log_file}")
+    cdk_cli.synth(settings)
+    cdk_cli.bootstrap(settings)
+    cdk_cli.deploy(settings)
+    status = report(settings)
+    print(f"\nDeployed profile {settings.profile} in {time.monotonic() - started:.1f}s.")
+    print(f"The emulator keeps running on {settings.endpoint}, with all its state.")
+    print("`make destroy-local` removes the stacks; stop the emulator with")
+    print(f"`.venv/bin/python -m local_deploy stop --port {settings.port}`.")
+    return status
+
+
+def down(settings: LocalSettings) -> int:
+    if server.running_pid(settings) is None:
+        print(f"no emulator runs on port {settings.port}; nothing to destroy")
+        return 0
+    if settings.assembly_dir.exists():
+        emptied = deployment.empty_deletable_buckets(settings)
+        print(f"emptied {len(emptied)} bucket(s) whose removal policy is destroy")
+    cdk_cli.destroy(settings)
+    print(f"Stacks destroyed; the emulator still runs on {settings.endpoint}.")
+    print(f"Stop it with `python -m local_deploy stop --port {settings.port}`.")
+    return 0
+
+
+def stop(settings: LocalSettings) -> int:
+    if server.stop(settings):
+        print(f"stopped the emulator on port {settings.port}")
+    else:
+        print(f"no emulator runs on port {settings.port}")
+    return 0
+
+
+def env_lines(settings: LocalSettings) -> list[str]:
+    return [f"export {k}={shlex.quote(v)}" for k, v in settings.aws_environment().items()]
+
+
+def shell(settings: LocalSettings) -> int:
+    if server.running_pid(settings) is None:
+        print(f"note: no emulator runs on port {settings.port}; start it with `make deploy-local`")
+    environment = {**os.environ, **settings.aws_environment()}
+    environment.pop("AWS_PROFILE", None)
+    user_shell = os.environ.get("SHELL", "/bin/sh")
+    print(f"AWS tools in this shell talk to {settings.endpoint}; `exit` to leave.")
+    return subprocess.call([user_shell], env=environment)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m local_deploy",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "command", choices=["up", "report", "down", "stop", "env", "shell", "coverage"]
+    )
+    parser.add_argument("--port", type=int, help="emulator port (default: $LOCAL_PORT or 4599)")
+    parser.add_argument("--env", dest="profile", help="cdk.json profile (default: $ENV or dev)")
+    arguments = parser.parse_args(argv)
+    # The config package loads jsii, which starts `node`: use the virtualenv's Node 24.
+    os.environ["PATH"] = f"{cdk_cli.VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+    try:
+        settings = LocalSettings.from_environment(port=arguments.port, profile=arguments.profile)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if arguments.command == "env":
+        print("\n".join(env_lines(settings)))
+        return 0
+    commands = {
+        "up": up,
+        "report": report,
+        "coverage": report,
+        "down": down,
+        "stop": stop,
+        "shell": shell,
+    }
+    try:
+        return commands[arguments.command](settings)
+    except (cdk_cli.CdkError, server.ServerError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
