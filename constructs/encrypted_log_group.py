@@ -27,7 +27,6 @@ class EncryptedLogGroup(Construct):
         log_group_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
         self.key = kms.Key(
             self,
             "Key",
@@ -35,30 +34,7 @@ class EncryptedLogGroup(Construct):
             enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
-        self.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
+        allow_cloudwatch_logs(self.key)
         self.log_group = logs.LogGroup(
             self,
             "LogGroup",
@@ -67,3 +43,32 @@ class EncryptedLogGroup(Construct):
             retention=to_retention(retention_days),
             removal_policy=removal_policy(storage),
         )
+
+
+def allow_cloudwatch_logs(key: kms.Key) -> None:
+    """Let CloudWatch Logs use `key`, only for log groups of the key's own account and region."""
+    stack = cdk.Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsForThisAccountsLogGroups",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )

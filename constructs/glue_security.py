@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
+from constructs.encrypted_log_group import allow_cloudwatch_logs
 from constructs.nag_findings import acknowledge_wildcards
 from constructs.removal import removal_policy
 from platform_config.storage import StorageConfig
@@ -33,7 +34,6 @@ class GlueSecurityConfiguration(Construct):
         storage: StorageConfig,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
         self.data_key = data_key
         self.logs_key = kms.Key(
             self,
@@ -42,30 +42,7 @@ class GlueSecurityConfiguration(Construct):
             enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
-        self.logs_key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogsForThisAccountsLogGroups",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt*",
-                    "kms:Decrypt*",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:Describe*",
-                ],
-                resources=["*"],
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            )
-        )
+        allow_cloudwatch_logs(self.logs_key)
         self.name = name
         self.configuration = glue.CfnSecurityConfiguration(
             self,
