@@ -2,6 +2,8 @@
 
 up        start the emulator (if needed), synth, bootstrap, deploy every stack, then report
 report    print outputs, the coverage table and the smoke checks of what is deployed
+deliver   play Firehose (which moto does not run): deliver what producers sent to each
+          Kinesis-sourced delivery stream through its transform into the lake
 down      destroy every stack (the emulator keeps running; `stop` ends it)
 stop      stop the emulator; all local state goes with it
 env       print `export` lines that point a shell's AWS tools at the emulator
@@ -18,6 +20,7 @@ import sys
 import time
 
 from local_deploy import cdk_cli, coverage, deployment, server
+from local_deploy.firehose import LocalDeliveryError
 from local_deploy.settings import LocalSettings
 
 
@@ -86,6 +89,34 @@ def down(settings: LocalSettings) -> int:
     return 0
 
 
+def deliver(settings: LocalSettings) -> int:
+    from local_deploy import deliver as local_delivery  # noqa: PLC0415 - pulls in pyarrow
+
+    if server.running_pid(settings) is None:
+        print(f"no emulator runs on port {settings.port}; start it with `make deploy-local`")
+        return 1
+    names = local_delivery.kinesis_delivery_streams(settings)
+    if not names:
+        print("no delivery stream with a Kinesis source is deployed; run `make deploy-local`")
+        return 1
+    status = 0
+    for name in names:
+        summary = local_delivery.deliver(settings, name)
+        print(
+            f"{name}: read {summary.read}, delivered {summary.delivered}, "
+            f"processing-failed {summary.processing_failed}, "
+            f"format-conversion-failed {summary.conversion_failed}, dropped {summary.dropped}, "
+            f"in {summary.invocations} invocation(s)"
+        )
+        for location in summary.objects:
+            print(f"  wrote {location}")
+        print(f"  transform log: {local_delivery.transform_log_file(settings, name)}")
+        if summary.accounted != summary.read:
+            print(f"  ERROR: {summary.read - summary.accounted} record(s) unaccounted for")
+            status = 1
+    return status
+
+
 def stop(settings: LocalSettings) -> int:
     if server.stop(settings):
         print(f"stopped the emulator on port {settings.port}")
@@ -115,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "command", choices=["up", "report", "down", "stop", "env", "shell", "coverage"]
+        "command",
+        choices=["up", "report", "deliver", "down", "stop", "env", "shell", "coverage"],
     )
     parser.add_argument("--port", type=int, help="emulator port (default: $LOCAL_PORT or 4599)")
     parser.add_argument("--env", dest="profile", help="cdk.json profile (default: $ENV or dev)")
@@ -134,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         "up": up,
         "report": report,
         "coverage": report,
+        "deliver": deliver,
         "down": down,
         "stop": stop,
         "shell": shell,
     }
     try:
         return commands[arguments.command](settings)
-    except (cdk_cli.CdkError, server.ServerError) as error:
+    except (cdk_cli.CdkError, server.ServerError, LocalDeliveryError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

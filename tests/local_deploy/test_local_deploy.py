@@ -1,44 +1,17 @@
 """Deploy every stack of the dev profile into a moto server with the real CDK CLI.
 
-One module-scoped deployment (synth, bootstrap, deploy) on a free port, then: coverage with
-nothing skipped, the smoke checks, a redeploy that changes nothing, and a destroy.
+On the session's deployment (conftest.py): coverage with nothing skipped, the smoke checks,
+filled outputs, a redeploy that changes nothing, and, last, a destroy.
 """
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
 import pytest
 
-from local_deploy import cdk_cli, coverage, deployment, server
+from local_deploy import cdk_cli, coverage, deployment
 from local_deploy.settings import LocalSettings
 
 pytestmark = pytest.mark.local_deploy
-
-if not cdk_cli.CDK_BIN.exists():  # pragma: no cover - `make test` installs it first
-    pytest.skip("node_modules/.bin/cdk is missing; run `make install`", allow_module_level=True)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSettings]:
-    settings = LocalSettings(
-        port=_free_port(), profile="dev", state_dir=tmp_path_factory.mktemp("local")
-    )
-    server.start(settings)
-    try:
-        cdk_cli.synth(settings)
-        cdk_cli.bootstrap(settings)
-        cdk_cli.deploy(settings)
-        yield settings
-    finally:
-        server.stop(settings)
 
 
 def _stack_names(settings: LocalSettings) -> list[str]:
@@ -81,6 +54,7 @@ def test_redeploy_without_changes_changes_nothing(deployed: LocalSettings) -> No
     assert deployment.physical_resources(deployed, names) == before
 
 
+@pytest.mark.destroys_deployment
 def test_destroy_removes_every_app_stack(deployed: LocalSettings) -> None:
     deployment.empty_deletable_buckets(deployed)  # as `python -m local_deploy down` does
     cdk_cli.destroy(deployed)

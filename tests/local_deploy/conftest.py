@@ -1,0 +1,46 @@
+"""One deployment of the dev profile into a moto server, shared by every test in this folder.
+
+Deploying takes most of a minute, so it happens once per session. Tests marked
+``destroys_deployment`` tear it down; they are moved to the end of the run so that every other
+test sees the deployment whole.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from local_deploy import cdk_cli, server
+from local_deploy.settings import LocalSettings
+
+if not cdk_cli.CDK_BIN.exists():  # pragma: no cover - `make test` installs it first
+    pytest.skip("node_modules/.bin/cdk is missing; run `make install`", allow_module_level=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    last = [item for item in items if item.get_closest_marker("destroys_deployment")]
+    if last:
+        items[:] = [item for item in items if item not in last] + last
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSettings]:
+    settings = LocalSettings(
+        port=_free_port(), profile="dev", state_dir=tmp_path_factory.mktemp("local")
+    )
+    server.start(settings)
+    try:
+        cdk_cli.synth(settings)
+        cdk_cli.bootstrap(settings)
+        cdk_cli.deploy(settings)
+        yield settings
+    finally:
+        server.stop(settings)
