@@ -21,6 +21,7 @@ import time
 
 from local_deploy import cdk_cli, coverage, deployment, server
 from local_deploy.firehose import LocalDeliveryError
+from local_deploy.lambda_code import FunctionCodeError
 from local_deploy.settings import LocalSettings
 
 
@@ -173,6 +174,6 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         return commands[arguments.command](settings)
-    except (cdk_cli.CdkError, server.ServerError, LocalDeliveryError) as error:
+    except (cdk_cli.CdkError, server.ServerError, LocalDeliveryError, FunctionCodeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

@@ -16,7 +16,7 @@ from local_deploy.firehose.delivery import DeliverySummary, LocalFirehose
 from local_deploy.firehose.parquet import TableSchema
 from local_deploy.firehose.plan import DeliveryPlan
 from local_deploy.firehose.source import Checkpoint
-from local_deploy.firehose.transform import InProcessTransform, TransformLoadError, asset_directory
+from local_deploy.lambda_code import FunctionCodeError, InProcessFunction, asset_directory
 from local_deploy.settings import LocalSettings
 
 
@@ -41,7 +41,7 @@ def _function_code_dir(settings: LocalSettings, function_name: str) -> Path:
                 return asset_directory(
                     settings.assembly_dir, template, summary["LogicalResourceId"]
                 )
-    raise TransformLoadError(f"no deployed stack of {settings.assembly_dir} holds {function_name}")
+    raise FunctionCodeError(f"no deployed stack of {settings.assembly_dir} holds {function_name}")
 
 
 def transform_log_file(settings: LocalSettings, delivery_stream: str) -> Path:
@@ -68,9 +68,8 @@ def deliver(settings: LocalSettings, delivery_stream: str) -> DeliverySummary:
     log_path = transform_log_file(settings, delivery_stream)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("a", encoding="utf-8") as log:
-        transform = InProcessTransform(
-            configuration, _function_code_dir(settings, configuration["FunctionName"]), log
-        )
+        code_dir = _function_code_dir(settings, configuration["FunctionName"])
+        transform = InProcessFunction(configuration, code_dir, log=log)
         firehose = LocalFirehose(
             plan,
             clients=clients,

@@ -19,10 +19,10 @@ import base64
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from local_deploy.firehose.parquet import ConversionError, TableSchema
 from local_deploy.firehose.plan import DeliveryPlan
@@ -34,7 +34,13 @@ from local_deploy.firehose.source import (
     invocation_batches,
     read_source,
 )
-from local_deploy.firehose.transform import Transform
+
+
+class Transform(Protocol):
+    """What a delivery needs of the transform: Firehose's event in, its response out."""
+
+    def invoke(self, event: Mapping[str, Any]) -> dict[str, Any]: ...
+
 
 PROCESSING_FAILED = "processing-failed"
 CONVERSION_FAILED = "format-conversion-failed"

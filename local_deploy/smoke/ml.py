@@ -2,25 +2,21 @@
 
 The last check plays EventBridge: it registers an Approved model package in the stack's group
 (pointing at an artifact uploaded to the artifacts bucket), runs the deployer's handler in this
-process against the emulator with the deployed function's own environment, and expects the
-endpoint and then, after the IN_SERVICE event, its scaling target.
+process (local_deploy.lambda_code) against the emulator with the deployed function's own
+environment, and expects the endpoint and then, after the IN_SERVICE event, its scaling target.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import os
-import sys
 import tarfile
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
 from typing import Any
 
+from local_deploy.lambda_code import InProcessFunction
 from local_deploy.smoke import Check, SmokeContext, expect
 
 STACK_ID = "MlStack"
@@ -107,42 +103,18 @@ def deployer_function_is_configured(ctx: SmokeContext) -> str:
     return f"deployer {_output(ctx, 'DeployerFunctionName')} with {len(env)} variables"
 
 
-@contextmanager
-def _emulator_environment(ctx: SmokeContext, variables: dict[str, str]) -> Iterator[None]:
-    """The deployer's variables plus credentials and endpoint of the emulator, restored after."""
+def _emulator_overrides(ctx: SmokeContext) -> dict[str, str]:
+    """Endpoint and credentials of the emulator, so the handler's AWS calls reach it."""
     credentials = ctx.session.get_credentials()
-    wanted = {
-        **variables,
+    return {
         "AWS_ENDPOINT_URL": ctx.endpoint,
         "AWS_DEFAULT_REGION": ctx.session.region_name,
         "AWS_REGION": ctx.session.region_name,
         "AWS_ACCESS_KEY_ID": credentials.access_key,
         "AWS_SECRET_ACCESS_KEY": credentials.secret_key,
         "AWS_SESSION_TOKEN": credentials.token or "",
+        "INSTANCE_TYPE": EMULATOR_GPU_INSTANCE_TYPE,
     }
-    saved = {name: os.environ.get(name) for name in wanted}
-    os.environ.update(wanted)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def _load_handler() -> ModuleType:
-    # Every Lambda here has a handler.py: load this one under its own name, with its siblings
-    # importable, and afresh, because it reads its environment at import.
-    if str(DEPLOYER_DIR) not in sys.path:
-        sys.path.insert(0, str(DEPLOYER_DIR))
-    spec = importlib.util.spec_from_file_location("ml_smoke_deployer", DEPLOYER_DIR / "handler.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _model_archive() -> bytes:
@@ -153,15 +125,6 @@ def _model_archive() -> bytes:
         info.size = len(payload)
         archive.addfile(info, io.BytesIO(payload))
     return buffer.getvalue()
-
-
-def _lambda_context() -> SimpleNamespace:
-    return SimpleNamespace(
-        function_name="model-deployer-smoke",
-        memory_limit_in_mb=256,
-        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:smoke",
-        aws_request_id=str(uuid.uuid4()),
-    )
 
 
 def approval_deploys_endpoint_with_autoscaling(ctx: SmokeContext) -> str:
@@ -187,31 +150,32 @@ def approval_deploys_endpoint_with_autoscaling(ctx: SmokeContext) -> str:
     )
     arn = package["ModelPackageArn"]
     version = int(arn.rsplit("/", 1)[1])
-    variables = {**_deployer_environment(ctx), "INSTANCE_TYPE": EMULATOR_GPU_INSTANCE_TYPE}
-    with _emulator_environment(ctx, variables):
-        handler = _load_handler()
-        approved = {
-            "source": "aws.sagemaker",
-            "detail-type": "SageMaker Model Package State Change",
-            "detail": {
-                "ModelPackageGroupName": group,
-                "ModelApprovalStatus": "Approved",
-                "ModelPackageArn": arn,
-                "ModelPackageVersion": version,
-            },
-        }
-        result = handler.lambda_handler(approved, _lambda_context())
-        expect(
-            result.get("outcome") in {"deployed", "updated", "unchanged"},
-            f"deployer answered {result}",
-        )
-        status = sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"]
-        in_service = {
-            "source": "aws.sagemaker",
-            "detail-type": "SageMaker Endpoint State Change",
-            "detail": {"EndpointName": endpoint, "EndpointStatus": "IN_SERVICE"},
-        }
-        scaled = handler.lambda_handler(in_service, _lambda_context())
+    function = ctx.client("lambda").get_function_configuration(
+        FunctionName=_output(ctx, "DeployerFunctionName")
+    )
+    deployer = InProcessFunction(function, DEPLOYER_DIR, overrides=_emulator_overrides(ctx))
+    approved = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Model Package State Change",
+        "detail": {
+            "ModelPackageGroupName": group,
+            "ModelApprovalStatus": "Approved",
+            "ModelPackageArn": arn,
+            "ModelPackageVersion": version,
+        },
+    }
+    result = deployer.invoke(approved)
+    expect(
+        result.get("outcome") in {"deployed", "updated", "unchanged"},
+        f"deployer answered {result}",
+    )
+    status = sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"]
+    in_service = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Endpoint State Change",
+        "detail": {"EndpointName": endpoint, "EndpointStatus": "IN_SERVICE"},
+    }
+    scaled = deployer.invoke(in_service)
     targets = ctx.client("application-autoscaling").describe_scalable_targets(
         ServiceNamespace="sagemaker", ResourceIds=[f"endpoint/{endpoint}/variant/AllTraffic"]
     )["ScalableTargets"]

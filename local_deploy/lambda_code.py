@@ -1,9 +1,10 @@
-"""The deployed transform Lambda's code, run in-process as Firehose would invoke it.
+"""A deployed Lambda function's code, run in this process where moto cannot run it.
 
-The code is the asset the deploy uploaded (found through the stack template and the cloud
-assembly), run with the function's deployed environment variables, so what runs here is what
-runs in AWS, less the Lambda runtime itself. Its log lines and EMF metrics go to a file, the
-local stand-in for the function's log group.
+moto's Lambda needs Docker to invoke anything. The local delivery and the smoke checks run the
+function's handler here instead: its code (the asset the deploy uploaded, found through the
+stack template and the cloud assembly, or a folder of the repository), imported with its
+sibling modules, under the function's deployed environment variables. What runs is what runs in
+AWS, less the Lambda runtime itself.
 """
 
 from __future__ import annotations
@@ -18,43 +19,28 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any, Protocol
+from typing import IO, Any
+from unittest import mock
 
-from local_deploy.firehose import LocalDeliveryError
 
-
-class TransformLoadError(LocalDeliveryError, RuntimeError):
-    """The deployed function's code cannot be found or imported."""
+class FunctionCodeError(RuntimeError):
+    """The function's code cannot be found or imported."""
 
 
 def asset_directory(assembly_dir: Path, template: Mapping[str, Any], logical_id: str) -> Path:
     """The staged asset folder of a Lambda function in the cloud assembly that was deployed."""
     resource = template.get("Resources", {}).get(logical_id)
     if resource is None or resource.get("Type") != "AWS::Lambda::Function":
-        raise TransformLoadError(f"{logical_id} is not a Lambda function of the template")
+        raise FunctionCodeError(f"{logical_id} is not a Lambda function of the template")
     s3_key = resource["Properties"].get("Code", {}).get("S3Key")
     if not isinstance(s3_key, str) or not s3_key.endswith(".zip"):
-        raise TransformLoadError(f"{logical_id}: code is not a zip asset (S3Key {s3_key!r})")
+        raise FunctionCodeError(f"{logical_id}: code is not a zip asset (S3Key {s3_key!r})")
     asset_hash = s3_key.removesuffix(".zip")
     for manifest in assembly_dir.glob("*.assets.json"):
         files = json.loads(manifest.read_text()).get("files", {})
         if asset_hash in files:
             return assembly_dir / files[asset_hash]["source"]["path"]
-    raise TransformLoadError(f"{logical_id}: asset {asset_hash} is not in {assembly_dir}")
-
-
-@contextlib.contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+    raise FunctionCodeError(f"{logical_id}: asset {asset_hash} is not in {assembly_dir}")
 
 
 def _import_isolated(directory: Path, module_name: str) -> ModuleType:
@@ -71,7 +57,7 @@ def _import_isolated(directory: Path, module_name: str) -> ModuleType:
             f"local_lambda_{uuid.uuid4().hex}", directory / f"{module_name}.py"
         )
         if spec is None or spec.loader is None:
-            raise TransformLoadError(f"cannot import {directory / module_name}.py")
+            raise FunctionCodeError(f"cannot import {directory / module_name}.py")
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         return module
@@ -92,28 +78,43 @@ class LambdaContext:
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
 
 
-class Transform(Protocol):
-    """What a delivery needs of a transform: one call per batch, Firehose's event in, its
-    response out."""
+class InProcessFunction:
+    """One function's handler, imported once (a cold start) and invoked as often as needed.
 
-    def invoke(self, event: Mapping[str, Any]) -> dict[str, Any]: ...
+    `overrides` are set on top of the deployed variables (an emulator endpoint, say). With a
+    `log`, whatever the function prints (Powertools log lines, EMF metrics) goes there, the
+    local stand-in for its log group.
+    """
 
-
-class InProcessTransform:
-    """One function's handler, loaded once (a cold start), invoked once per batch."""
-
-    def __init__(self, configuration: Mapping[str, Any], code_dir: Path, log: IO[str]) -> None:
+    def __init__(
+        self,
+        configuration: Mapping[str, Any],
+        code_dir: Path,
+        *,
+        log: IO[str] | None = None,
+        overrides: Mapping[str, str] | None = None,
+    ) -> None:
         self.function_arn: str = configuration["FunctionArn"]
         self._configuration = configuration
         self._log = log
         module_name, _, self._handler_name = configuration["Handler"].rpartition(".")
-        variables = configuration.get("Environment", {}).get("Variables", {})
-        self._variables = dict(variables)
-        # Powertools binds its log handler to sys.stdout at import: send it to the log file.
-        with _environment(self._variables), contextlib.redirect_stdout(log):
+        self._variables = {
+            **configuration.get("Environment", {}).get("Variables", {}),
+            **(overrides or {}),
+        }
+        # Imported inside the environment: handlers read it (and Powertools binds its log
+        # handler to sys.stdout) at import time.
+        with self._runtime():
             self._module = _import_isolated(code_dir, module_name)
         if not callable(getattr(self._module, self._handler_name, None)):
-            raise TransformLoadError(f"{code_dir}/{module_name}.py has no {self._handler_name}()")
+            raise FunctionCodeError(f"{code_dir}/{module_name}.py has no {self._handler_name}()")
+
+    @contextlib.contextmanager
+    def _runtime(self) -> Iterator[None]:
+        with mock.patch.dict(os.environ, self._variables), contextlib.ExitStack() as stack:
+            if self._log is not None:
+                stack.enter_context(contextlib.redirect_stdout(self._log))
+            yield
 
     def invoke(self, event: Mapping[str, Any]) -> dict[str, Any]:
         context = LambdaContext(
@@ -122,5 +123,5 @@ class InProcessTransform:
             memory_limit_in_mb=self._configuration.get("MemorySize", 128),
         )
         handler = getattr(self._module, self._handler_name)
-        with _environment(self._variables), contextlib.redirect_stdout(self._log):
+        with self._runtime():
             return handler(dict(event), context)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local_deploy.firehose.transform import InProcessTransform, TransformLoadError, asset_directory
+from local_deploy.lambda_code import FunctionCodeError, InProcessFunction, asset_directory
 
 HANDLER = """
 import os
@@ -50,7 +50,7 @@ def test_the_handler_runs_with_its_own_siblings_and_deployed_environment(
     monkeypatch.delenv("MODE", raising=False)
     log = io.StringIO()
 
-    transform = InProcessTransform(CONFIGURATION, code_dir, log)
+    transform = InProcessFunction(CONFIGURATION, code_dir, log=log)
     response = transform.invoke({"records": [1]})
 
     assert response == {"helper": "asset helper", "mode": "deployed", "records": [1]}
@@ -62,8 +62,8 @@ def test_the_handler_runs_with_its_own_siblings_and_deployed_environment(
 
 def test_a_handler_name_that_is_not_in_the_module_is_an_error(code_dir: Path) -> None:
     configuration = {**CONFIGURATION, "Handler": "handler.missing"}
-    with pytest.raises(TransformLoadError, match=r"handler.py has no missing\(\)"):
-        InProcessTransform(configuration, code_dir, io.StringIO())
+    with pytest.raises(FunctionCodeError, match=r"handler.py has no missing\(\)"):
+        InProcessFunction(configuration, code_dir)
 
 
 def _assembly(tmp_path: Path, s3_key: object) -> tuple[Path, dict[str, object]]:
@@ -96,5 +96,5 @@ def test_an_asset_that_cannot_be_found_is_an_error(
     tmp_path: Path, s3_key: object, logical_id: str, message: str
 ) -> None:
     assembly, template = _assembly(tmp_path, s3_key)
-    with pytest.raises(TransformLoadError, match=message):
+    with pytest.raises(FunctionCodeError, match=message):
         asset_directory(assembly, template, logical_id)
