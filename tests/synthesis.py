@@ -15,7 +15,6 @@ PROFILES = ("dev", "prod")
 # jsii runs Node from PATH: use the virtualenv's Node 24, not the machine's end-of-life Node 20.
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
-import aws_cdk as cdk  # noqa: E402  (must follow the PATH change above)
 from aws_cdk.assertions import Template  # noqa: E402
 
 import app as platform_app  # noqa: E402  (the repo's app.py)
@@ -53,7 +52,9 @@ class Synthesized:
 
 def synthesize(profile: str, outdir: Path) -> Synthesized:
     """Build and synthesize the app exactly as `cdk synth -c env=<profile>` would."""
-    app = cdk.App(context={**cdk_json_context(), "env": profile}, outdir=str(outdir))
+    app = platform_app.create_app(
+        context={**cdk_json_context(), "env": profile}, outdir=str(outdir)
+    )
     assembly = platform_app.build(app).synth()
     stack_ids = tuple(stack.id for stack in assembly.stacks)
     return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)

@@ -15,6 +15,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 
 import lake_schema
+from app import create_app
 from constructs.lake_catalog import glue_type
 from constructs.lake_layout import LAKE_LAYOUT
 from constructs.lake_queries import RUN_ID_PLACEHOLDER, TrainingFeatures, training_export_sql
@@ -89,7 +90,7 @@ def lake_formation_app(tmp_path_factory: pytest.TempPathFactory) -> dict[str, An
     config = parse_profile("dev", raw)
     outdir = tmp_path_factory.mktemp("cdk.out.lake-formation")
     # The feature flags of cdk.json; the profile itself is parsed above, with Lake Formation on.
-    app = cdk.App(context=cdk_json_context(), outdir=str(outdir))
+    app = create_app(context=cdk_json_context(), outdir=str(outdir))
     cdk.Validations.of(app).add_plugins(
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
     )

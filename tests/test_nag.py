@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import json
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
 
+from app import create_app
 from tests.synthesis import Synthesized, cdk_json_context, platform_app
 
 NAG_PACK = "AwsSolutions-"
@@ -193,7 +193,7 @@ def test_every_acknowledgement_is_listed_and_explained(synthesized: Synthesized)
 
 
 def test_an_unacknowledged_finding_fails_synthesis(tmp_path: object) -> None:
-    app = cdk.App(context={**cdk_json_context(), "env": "dev"}, outdir=str(tmp_path))
+    app = create_app(context={**cdk_json_context(), "env": "dev"}, outdir=str(tmp_path))
     platform_app.build(app)
     network = app.node.find_child("NetworkStack")
     sqs.Queue(network, "QueueWithoutTlsPolicy")

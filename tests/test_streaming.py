@@ -19,6 +19,7 @@ from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 
+from app import create_app
 from constructs.cross_stack_wildcards import flatten_cfn_reference
 from constructs.kafka_provisioned import ProvisionedKafkaCluster, server_properties
 from platform_config import ConfigError, PlatformConfig, parse_profile
@@ -94,7 +95,7 @@ class ModeApp:
     def __init__(self, mode: str, outdir: Path) -> None:
         self.mode = mode
         self.config = msk_profile(mode)
-        app = cdk.App(context=cdk_json_context(), outdir=str(outdir))
+        app = create_app(context=cdk_json_context(), outdir=str(outdir))
         cdk.Validations.of(app).add_plugins(
             AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
         )

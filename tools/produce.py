@@ -146,6 +146,10 @@ def batches(
         yield batch
 
 
+def entries_of(events: Iterable[GeneratedEvent]) -> Iterator[Entry]:
+    return (Entry(event.payload, event.partition_key) for event in events)
+
+
 class Producer:
     def __init__(
         self,
@@ -216,9 +220,8 @@ class Producer:
             self.sleep(self.retry.delay(attempt, self.rng))
             pending = failed
 
-    def run(self, events: Iterable[GeneratedEvent], batch_records: int) -> ProduceSummary:
+    def run(self, entries: Iterable[Entry], batch_records: int) -> ProduceSummary:
         started = time.monotonic()
-        entries = (Entry(event.payload, event.partition_key) for event in events)
         try:
             for batch in batches(entries, max_records=batch_records):
                 self.summary.records += len(batch)
@@ -284,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     batch_records = min(MAX_RECORDS_PER_CALL, max(1, math.ceil(args.rate)))
     try:
-        summary = producer.run(events, batch_records)
+        summary = producer.run(entries_of(events), batch_records)
     except ProduceAbortedError as error:
         summary = producer.summary
         summary.failed = args.count - summary.sent

@@ -80,3 +80,19 @@ def lambda_context() -> SimpleNamespace:
         invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:events-transform",
         aws_request_id="6f1d4c1e-0000-4000-8000-000000000000",
     )
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """tools.produce (pacing, backoff) sees a fake clock: sleeps are recorded, not waited."""
+    from tools import produce  # noqa: PLC0415 - after the sys.path set-up above
+
+    now = [1000.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    monkeypatch.setattr(produce, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
+    return slept

@@ -75,3 +75,26 @@ def firehose_event(
 
 def as_json(event: dict[str, Any]) -> str:
     return json.dumps(event, separators=(",", ":"))
+
+
+def stream_records(kinesis: Any, stream: str) -> dict[str, list[bytes]]:
+    """Every record in the stream, by shard, read from the start of each shard."""
+    by_shard: dict[str, list[bytes]] = {}
+    shards = kinesis.describe_stream(StreamName=stream)["StreamDescription"]["Shards"]
+    for shard in shards:
+        iterator = kinesis.get_shard_iterator(
+            StreamName=stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records = by_shard.setdefault(shard["ShardId"], [])
+        while True:
+            page = kinesis.get_records(ShardIterator=iterator, Limit=10_000)
+            records.extend(record["Data"] for record in page["Records"])
+            if not page["Records"]:
+                break
+            iterator = page["NextShardIterator"]
+    return by_shard
+
+
+def stream_payloads(kinesis: Any, stream: str) -> list[bytes]:
+    """Every record in the stream, shard after shard."""
+    return [data for records in stream_records(kinesis, stream).values() for data in records]

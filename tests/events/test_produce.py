@@ -5,17 +5,17 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from events_testkit import stream_payloads
 from moto import mock_aws
 
 from tools import produce
 from tools.event_generator import generate_events
-from tools.produce import Entry, Producer, RatePacer, RetryPolicy, batches
+from tools.produce import Entry, Producer, RatePacer, RetryPolicy, batches, entries_of
 
 STREAM = "events"
 START = "2026-11-15T12:00:00Z"
@@ -27,36 +27,6 @@ def kinesis() -> Iterator[Any]:
         client = boto3.client("kinesis", region_name="us-east-1")
         client.create_stream(StreamName=STREAM, ShardCount=2)
         yield client
-
-
-@pytest.fixture
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """tools.produce sees a fake clock: sleeps are recorded and advance it instantly."""
-    now = [1000.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(produce, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
-    return slept
-
-
-def stream_payloads(client: Any) -> list[bytes]:
-    payloads: list[bytes] = []
-    shards = client.describe_stream(StreamName=STREAM)["StreamDescription"]["Shards"]
-    for shard in shards:
-        iterator = client.get_shard_iterator(
-            StreamName=STREAM, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while True:
-            page = client.get_records(ShardIterator=iterator, Limit=10_000)
-            payloads.extend(record["Data"] for record in page["Records"])
-            if not page["Records"]:
-                break
-            iterator = page["NextShardIterator"]
-    return payloads
 
 
 def expected_payloads(count: int, seed: int = 1) -> list[bytes]:
@@ -115,7 +85,7 @@ def test_sends_every_record_to_the_stream(
     assert code == 0, err
     assert (summary["sent"], summary["retried"], summary["failed"]) == (250, 0, 0)
     assert summary["calls"] == 3  # batches of ceil(rate) = 100 records
-    assert sorted(stream_payloads(kinesis)) == sorted(expected_payloads(250))
+    assert sorted(stream_payloads(kinesis, STREAM)) == sorted(expected_payloads(250))
     assert "[produce] 200/250 records (80%)" in err
     # Pacing: each 100-record batch after the first waits one second.
     assert no_sleep == [pytest.approx(1.0), pytest.approx(1.0)]
@@ -133,7 +103,7 @@ def test_partition_key_is_the_user_id(kinesis: Any, capsys: pytest.CaptureFixtur
     kinesis.put_records = recording
     producer = Producer(kinesis, STREAM, pacer=RatePacer(1e9), retry=RetryPolicy())
     events = list(generate_events(50, seed=2, malformed_rate=0))
-    producer.run(events, batch_records=500)
+    producer.run(entries_of(events), batch_records=500)
     assert [key for key, _ in seen] == [json.loads(e.payload)["user_id"] for e in events]
 
 
@@ -143,12 +113,12 @@ def test_throttled_records_and_only_those_are_resent(kinesis: Any, no_sleep: lis
         kinesis, STREAM, pacer=RatePacer(1e9), retry=RetryPolicy(), rng=random.Random(0)
     )
     events = list(generate_events(10, seed=3))
-    summary = producer.run(events, batch_records=500)
+    summary = producer.run(entries_of(events), batch_records=500)
 
     first, second = flaky.calls
     assert second == [first[1], first[4], first[7]]
     assert (summary.sent, summary.retried, summary.failed, summary.calls) == (10, 3, 0, 2)
-    assert sorted(stream_payloads(kinesis)) == sorted(e.payload for e in events)
+    assert sorted(stream_payloads(kinesis, STREAM)) == sorted(e.payload for e in events)
     assert len(no_sleep) == 1
     assert 0 <= no_sleep[0] <= RetryPolicy().base_delay_s
 
@@ -169,7 +139,7 @@ def test_undeliverable_records_exit_non_zero_and_say_how_many(
     assert len(flaky.calls) == 4
     assert "produce: error: 2 of 20 records could not be delivered after 4 attempts" in err
     assert "ProvisionedThroughputExceededException" in err
-    assert len(stream_payloads(kinesis)) == 18
+    assert len(stream_payloads(kinesis, STREAM)) == 18
 
 
 def test_throttled_call_is_retried_whole(kinesis: Any, no_sleep: list[float]) -> None:
@@ -187,7 +157,7 @@ def test_throttled_call_is_retried_whole(kinesis: Any, no_sleep: list[float]) ->
 
     kinesis.put_records = throttled_once
     producer = Producer(kinesis, STREAM, pacer=RatePacer(1e9), retry=RetryPolicy())
-    summary = producer.run(list(generate_events(5, seed=4)), batch_records=500)
+    summary = producer.run(entries_of(generate_events(5, seed=4)), batch_records=500)
     assert calls == [5, 5]
     assert (summary.sent, summary.retried, summary.failed) == (5, 5, 0)
 

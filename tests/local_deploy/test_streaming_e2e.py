@@ -10,7 +10,8 @@ columns for the Parquet conversion, and its prefix and error prefix.
 What it shows: every record the producer sent is read back from the emulated stream and ends up
 in exactly one place. Well-formed events land as Parquet under `events/dt=<event date>/`, late
 ones in their earlier partition; malformed ones land under `errors/processing-failed/` with the
-producer's bytes unchanged; the counts add up and a second delivery finds nothing new.
+producer's bytes unchanged; the counts add up and a second delivery finds nothing new. Last,
+the documented replay (tools.replay_errors) sends the error prefix's bytes through once more.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from local_deploy import deliver as local_delivery
 from local_deploy import deployment
 from local_deploy.firehose.delivery import DeliverySummary
 from local_deploy.settings import LocalSettings
-from tools import produce
+from tools import produce, replay_errors
 from tools.event_generator import GeneratedEvent, generate_events
 
 pytestmark = pytest.mark.local_deploy
@@ -198,3 +199,41 @@ def test_bad_records_land_unchanged_under_the_error_prefix(
 def test_a_second_delivery_finds_nothing_new(deployed: LocalSettings, delivered: Delivered) -> None:
     again = local_delivery.deliver(deployed, delivered.outputs["DeliveryStreamName"])
     assert (again.read, again.objects) == (0, [])
+
+
+def test_replaying_the_error_prefix_sends_the_same_bytes_through_again(
+    deployed: LocalSettings, delivered: Delivered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The documented replay (tools.replay_errors) after a fix; here nothing was fixed, so
+    every replayed record is rejected again and lands, unchanged, in the error prefix again."""
+    for name, value in deployed.aws_environment().items():
+        monkeypatch.setenv(name, value)
+    malformed = Counter(e.payload for e in delivered.produced if e.malformed)
+    before = set(_objects(deployed, delivered.raw_bucket, "errors/"))
+    argv = [
+        f"--bucket={delivered.raw_bucket}",
+        "--prefix=errors/processing-failed/",
+        f"--stream={delivered.outputs['StreamName']}",
+        "--rate=100000",
+    ]
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    assert replay_errors.main(argv) == 0
+
+    again = local_delivery.deliver(deployed, delivered.outputs["DeliveryStreamName"])
+
+    assert (again.read, again.processing_failed, again.delivered) == (
+        malformed.total(),
+        malformed.total(),
+        0,
+    )
+    new = {
+        key: body
+        for key, body in _objects(deployed, delivered.raw_bucket, "errors/").items()
+        if key not in before
+    }
+    replayed = Counter(
+        base64.b64decode(json.loads(line)["rawData"])
+        for body in new.values()
+        for line in body.decode("utf-8").splitlines()
+    )
+    assert replayed == malformed
