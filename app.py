@@ -6,6 +6,9 @@ Choose the profile with `cdk synth -c env=prod` (or `make synth ENV=prod`); the 
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
@@ -14,6 +17,18 @@ from stacks.data_lake import DataLakeStack
 from stacks.ml import MlStack
 from stacks.network import NetworkStack
 from stacks.streaming import StreamingStack
+
+
+def create_app(**props: Any) -> cdk.App:  # noqa: ANN401 - cdk.App's own keyword props
+    """An App with CDK's built-in CloudFormation validation plugin off unless CDK_VALIDATION=true.
+
+    That plugin checks templates against the resource schemas, as warnings only, and starting
+    its WebAssembly engine takes about 2 s of every synth. cfn-lint makes the same check and
+    more on every template, as a gate (tests/test_cfn_lint.py, `make lint`), so by default it
+    is not run twice.
+    """
+    builtin_validation = os.environ.get("CDK_VALIDATION", "").lower() == "true"
+    return cdk.App(builtin_cloud_formation_validation=builtin_validation, **props)
 
 
 def build(app: cdk.App) -> cdk.App:
@@ -33,4 +48,4 @@ def build(app: cdk.App) -> cdk.App:
 
 if __name__ == "__main__":
     with exit_on_config_error():
-        build(cdk.App()).synth()
+        build(create_app()).synth()
