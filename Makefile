@@ -26,7 +26,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install synth test lint snapshot-update deploy diff bench-synth clean
-.PHONY: deploy-local destroy-local local-shell bench-deploy-local
+.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -83,6 +83,9 @@ export LOCAL_PORT
 
 deploy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Deploy ENV into a local moto server; print outputs, coverage, smoke checks
 	$(BIN)/python -m local_deploy up --env $(ENV)
+
+deliver-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Play Firehose locally: deliver what was sent to the local stream into the lake
+	$(BIN)/python -m local_deploy deliver --env $(ENV)
 
 destroy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Destroy the local stacks (the emulator keeps running; `python -m local_deploy stop` ends it)
 	$(BIN)/python -m local_deploy down --env $(ENV)
