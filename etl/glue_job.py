@@ -6,8 +6,9 @@ Job arguments (`--name value`; Glue sets the first two):
   --raw_bucket            bucket holding `events/dt=YYYY-MM-DD/` (Firehose Parquet) and
                           `landing/events/dt=YYYY-MM-DD/*.json.gz` (NDJSON from outside the stream).
   --curated_bucket        bucket receiving `events/dt=YYYY-MM-DD/` and `quarantine/events/dt=.../`.
-  --schema_file           the schema JSON; the CDK uploads lake_schema/events.json and lists it in
-                          --extra-files, which Glue copies into the working dir: pass `events.json`.
+  --schema_file           the schema JSON; the CDK uploads lake_schema/events.json as an asset named
+                          <content hash>.json, lists it in --extra-files (Glue copies it into the
+                          working dir) and sets this argument to that name.
   --table                 optional; the dataset's prefix in both buckets. Default: the schema's
                           name (`events`).
   --landing_dates         optional; comma-separated YYYY-MM-DD list of landing/events/dt=... folders
@@ -15,7 +16,7 @@ Job arguments (`--name value`; Glue sets the first two):
   --max_clock_skew_hours  optional; how far event_time may lead ingested_at. Default: 24.
 
 Glue-level settings the CDK passes: `--job-bookmark-option job-bookmark-enable`,
-`--extra-py-files s3://.../events_transform.py`, `--extra-files s3://.../events.json`,
+`--extra-py-files s3://.../events_transform.py`, `--extra-files s3://.../<hash>.json`,
 `--enable-metrics`, `--enable-continuous-cloudwatch-log true`, and MaxConcurrentRuns 1 (two runs
 appending at once could both curate the same late duplicate).
 
