@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.https_egress import https_egress_security_group
 from constructs.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
 from constructs.xgboost_image import XgboostImage
 
@@ -55,15 +56,11 @@ class ModelServing(Construct):
             resource_name="/aws/sagemaker/Endpoints/*",
             arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
         )
-        self.security_group = ec2.SecurityGroup(
+        self.security_group = https_egress_security_group(
             self,
             "SecurityGroup",
             vpc=vpc,
             description="SageMaker endpoint instances: HTTPS out only, nothing in",
-            allow_all_outbound=False,
-        )
-        self.security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs via endpoints or NAT"
         )
         self.role = iam.Role(
             self,

@@ -20,6 +20,7 @@ from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
 from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
+from constructs.https_egress import https_egress_security_group
 from constructs.source_archive import SourceArchive
 from constructs.xgboost_image import XgboostImage
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
@@ -84,15 +85,11 @@ class GpuTrainingPipeline(Construct):
         self._stack = cdk.Stack.of(self)
         self.names = names
         self.artifacts_prefix = f"pipelines/{names.pipeline}/"
-        self.security_group = ec2.SecurityGroup(
+        self.security_group = https_egress_security_group(
             self,
             "JobSecurityGroup",
             vpc=vpc,
             description="SageMaker pipeline jobs: HTTPS out (S3, ECR), nothing in from outside",
-            allow_all_outbound=False,
-        )
-        self.security_group.add_egress_rule(
-            ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs via endpoints or NAT"
         )
         self.model_package_group = sagemaker.CfnModelPackageGroup(
             self,
