@@ -21,3 +21,18 @@ def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
 def synthesized(request: pytest.FixtureRequest, dev: Synthesized, prod: Synthesized) -> Synthesized:
     """Each profile in turn, for checks that must hold for every profile."""
     return {"dev": dev, "prod": prod}[request.param]
+
+
+@pytest.fixture
+def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dummy credentials in us-east-1 and no endpoint or profile: no test reaches an account."""
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)

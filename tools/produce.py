@@ -231,6 +231,15 @@ class Producer:
         return self.summary
 
 
+def add_max_attempts_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-attempts",
+        type=positive_int,
+        default=RetryPolicy.max_attempts,
+        help=f"sends per record before it counts as failed (default {RetryPolicy.max_attempts})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=f"python -m tools.{PROG}",
@@ -248,12 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=aware_timestamp,
         help="emit time of the first event, ISO 8601 with offset (default: now)",
     )
-    parser.add_argument(
-        "--max-attempts",
-        type=positive_int,
-        default=RetryPolicy.max_attempts,
-        help="sends per record before it counts as failed (default 8)",
-    )
+    add_max_attempts_argument(parser)
     parser.add_argument(
         "--progress-every",
         type=non_negative_int,

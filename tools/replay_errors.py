@@ -58,7 +58,6 @@ from tools.cli_common import (
     describe_aws_error,
     fail,
     positive_float,
-    positive_int,
 )
 from tools.produce import (
     MAX_BYTES_PER_RECORD,
@@ -69,6 +68,7 @@ from tools.produce import (
     ProduceSummary,
     RatePacer,
     RetryPolicy,
+    add_max_attempts_argument,
 )
 
 PROG = "replay_errors"
@@ -237,12 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rate", type=positive_float, default=500.0, help="records per second (default 500)"
     )
-    parser.add_argument(
-        "--max-attempts",
-        type=positive_int,
-        default=RetryPolicy.max_attempts,
-        help="sends per record before it counts as failed (default 8)",
-    )
+    add_max_attempts_argument(parser)
     parser.add_argument(
         "--dry-run",
         action="store_true",

@@ -27,15 +27,7 @@ SCHEMA = TableSchema.from_glue([{"Name": "id", "Type": "string"}, {"Name": "n", 
 
 
 @pytest.fixture(autouse=True)
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+def aws(aws_credentials: None) -> Iterator[None]:
     with mock_aws():
         kinesis = boto3.client("kinesis", region_name=REGION)
         kinesis.create_stream(StreamName=STREAM, ShardCount=2)
