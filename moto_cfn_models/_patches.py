@@ -252,11 +252,18 @@ def _use_moto_delete_fixes() -> None:
     parsing.ResourceMap._delete_resource = delete_resource  # type: ignore[method-assign]
 
 
-def apply(*, allow_lambda_custom_resources: bool) -> None:
-    """Install the patches (once) and refresh moto's cached type map."""
-    from .awslambda import install_function_fixes  # noqa: PLC0415 - service module's own fix
+def _install_service_fixes() -> None:
+    # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
+    from .awslambda import install_function_fixes  # noqa: PLC0415
+    from .sagemaker import install_update_endpoint  # noqa: PLC0415
 
     install_function_fixes()
+    install_update_endpoint()
+
+
+def apply(*, allow_lambda_custom_resources: bool) -> None:
+    """Install the patches (once) and refresh moto's cached type map."""
+    _install_service_fixes()
     _use_moto_delete_fixes()
     _roll_back_failed_creates()
     _support_get_stack_output()

@@ -1,4 +1,4 @@
-"""Glue: Database, Table, Crawler, Job and SecurityConfiguration.
+"""Glue: Database, Table, Crawler, Job, SecurityConfiguration and Trigger.
 
 Every ``Ref`` is the resource's name, as in CloudFormation. Deletes tolerate a parent that
 went first (a table whose database is gone), because moto deletes a stack's resources in no
@@ -181,17 +181,64 @@ class SecurityConfiguration(Handler):
 
 
 class Trigger(Handler):
-    """Ref: the trigger name. A change replaces it (moto has no UpdateTrigger)."""
+    """Ref: the trigger name. A change replaces it (moto has no UpdateTrigger).
+
+    moto's CreateTrigger backend checks almost nothing, so what Glue would refuse, and what
+    moto would store but never answer (a schedule on a trigger that is not SCHEDULED), fails
+    here with a message that names the property.
+    """
 
     TYPE = "AWS::Glue::Trigger"
     NAME_PROPERTY = "Name"
+    TYPES = frozenset({"SCHEDULED", "CONDITIONAL", "ON_DEMAND", "EVENT"})
+
+    def _fail(self, message: str) -> ValueError:
+        return ValueError(f"{self.TYPE} {self.logical_id}: {message}")
+
+    def _check(self, backend: GlueBackend, trigger_type: str) -> None:
+        if trigger_type not in self.TYPES:
+            raise self._fail(f"Type {trigger_type!r} is not one of {sorted(self.TYPES)}")
+        schedule = self.prop("Schedule")
+        if trigger_type == "SCHEDULED" and not schedule:
+            raise self._fail("a SCHEDULED trigger needs Schedule")
+        if trigger_type != "SCHEDULED" and schedule:
+            raise self._fail(
+                f"Schedule applies only to a SCHEDULED trigger; moto would drop it from this "
+                f"{trigger_type} one"
+            )
+        predicate = self.prop("Predicate")
+        if trigger_type == "CONDITIONAL" and not (predicate or {}).get("Conditions"):
+            raise self._fail("a CONDITIONAL trigger needs Predicate.Conditions")
+        if predicate and "Logical" not in predicate:
+            raise self._fail(
+                "Predicate.Logical (AND or ANY) is required by the local emulator, even for "
+                "a single condition"
+            )
+        if trigger_type == "ON_DEMAND" and as_bool(self.prop("StartOnCreation")):
+            raise self._fail("StartOnCreation true is not supported for an ON_DEMAND trigger")
+        workflow = self.prop("WorkflowName")
+        if trigger_type == "EVENT" and not workflow:
+            raise self._fail("an EVENT trigger needs WorkflowName")
+        if workflow and workflow not in backend.workflows:
+            raise self._fail(f"no Glue workflow {workflow}")
+        for index, action in enumerate(self.require("Actions")):
+            job, crawler = action.get("JobName"), action.get("CrawlerName")
+            if bool(job) == bool(crawler):
+                raise self._fail(f"Actions[{index}] needs exactly one of JobName and CrawlerName")
+            if job and job not in backend.jobs:
+                raise self._fail(f"Actions[{index}]: no Glue job {job}")
+            if crawler and crawler not in backend.crawlers:
+                raise self._fail(f"Actions[{index}]: no Glue crawler {crawler}")
 
     def create(self) -> None:
+        backend = _backend(self)
+        trigger_type = self.require("Type")
+        self._check(backend, trigger_type)
         predicate = self.prop("Predicate")
-        _backend(self).create_trigger(
+        backend.create_trigger(
             name=self.name,
             workflow_name=self.prop("WorkflowName"),
-            trigger_type=self.require("Type"),
+            trigger_type=trigger_type,
             schedule=self.prop("Schedule"),
             predicate=Predicate(predicate) if predicate else None,
             actions=[Action(action) for action in self.require("Actions")],
@@ -203,4 +250,9 @@ class Trigger(Handler):
         self.physical_resource_id = self.name
 
     def delete_resource(self) -> None:
-        _backend(self).delete_trigger(self.physical_resource_id)
+        backend = _backend(self)
+        trigger = backend.triggers.pop(self.physical_resource_id, None)
+        if trigger is not None:
+            # moto's DeleteTrigger leaves the tags behind, and a trigger created again under
+            # the same name (a replacement) would inherit the ones the template dropped.
+            backend.tagger.delete_all_tags_for_resource(trigger.arn)

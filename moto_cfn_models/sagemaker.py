@@ -1,4 +1,5 @@
-"""SageMaker: AWS::SageMaker::Pipeline and AWS::SageMaker::ModelPackageGroup.
+"""SageMaker: AWS::SageMaker::Pipeline and AWS::SageMaker::ModelPackageGroup, and the
+UpdateEndpoint API that moto's service lacks (the model deployer calls it).
 
 moto's own models cover Model, EndpointConfig, Endpoint and the notebook types.
 """
@@ -111,3 +112,52 @@ class ModelPackageGroup(Handler):
     def delete_resource(self) -> None:
         # moto has no DeleteModelPackageGroup.
         _backend(self).model_package_groups.pop(self.name, None)
+
+
+def install_update_endpoint() -> None:
+    """Give moto's SageMaker the UpdateEndpoint API it lacks (moto 5.2 raises
+    NotImplementedError), so that a second model deployment works against the emulator.
+
+    The switch to the new endpoint configuration happens at once, where SageMaker would roll it
+    out (blue/green, with the deployment config's alarms) over minutes; the endpoint stays
+    InService throughout, as it does in AWS.
+    """
+    from moto.core.responses import ActionResult  # noqa: PLC0415
+    from moto.core.utils import utcnow  # noqa: PLC0415
+    from moto.sagemaker.exceptions import ValidationError  # noqa: PLC0415
+    from moto.sagemaker.models import FakeEndpoint, FakeEndpointConfig  # noqa: PLC0415
+    from moto.sagemaker.responses import SageMakerResponse  # noqa: PLC0415
+
+    if hasattr(SageMakerModelBackend, "update_endpoint"):
+        return
+
+    def update_endpoint(
+        self: SageMakerModelBackend, endpoint_name: str, endpoint_config_name: str
+    ) -> str:
+        endpoint = self.endpoints.get(endpoint_name)
+        if endpoint is None:
+            arn = FakeEndpoint.arn_formatter(endpoint_name, self.account_id, self.region_name)
+            raise ValidationError(message=f"Could not find endpoint '{arn}'.")
+        config = self.endpoint_configs.get(endpoint_config_name)
+        if config is None:
+            arn = FakeEndpointConfig.arn_formatter(
+                endpoint_config_name, self.account_id, self.region_name
+            )
+            raise ValidationError(message=f"Could not find endpoint configuration '{arn}'.")
+        endpoint.endpoint_config_name = endpoint_config_name
+        endpoint.production_variants = endpoint._process_production_variants(
+            config.production_variants
+        )
+        endpoint.data_capture_config = config.data_capture_config
+        endpoint.last_modified_time = utcnow()
+        return endpoint.arn
+
+    def update_endpoint_response(self: SageMakerResponse) -> ActionResult:
+        arn = self.sagemaker_backend.update_endpoint(
+            endpoint_name=self._get_param("EndpointName"),
+            endpoint_config_name=self._get_param("EndpointConfigName"),
+        )
+        return ActionResult({"EndpointArn": arn})
+
+    SageMakerModelBackend.update_endpoint = update_endpoint  # type: ignore[attr-defined]
+    SageMakerResponse.update_endpoint = update_endpoint_response  # type: ignore[attr-defined]

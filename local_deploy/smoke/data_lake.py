@@ -1,5 +1,6 @@
 """DataLakeStack: catalog tables and projection, the enforced workgroup, saved queries, the Glue
-job and crawler, lake-key encryption and TLS-only policies, and sample data in the landing area."""
+job, its schedule and the crawler, lake-key encryption and TLS-only policies, and sample data in
+the landing area."""
 
 from __future__ import annotations
 
@@ -127,6 +128,33 @@ def glue_job_and_crawler_are_configured(ctx: SmokeContext) -> str:
     return f"job {job['Name']} (bookmarks, Glue 5.0) and crawler {crawler['Name']} (landing_*)"
 
 
+def etl_job_schedule_matches_the_profile(ctx: SmokeContext) -> str:
+    glue = ctx.client("glue")
+    job_name = _output(ctx, "EtlJobName")
+    schedule = ctx.config.data_lake.etl_job.schedule
+    triggers = glue.get_triggers(DependentJobName=job_name)["Triggers"]
+    if schedule is None:
+        expect(not triggers, f"schedule is off, yet triggers {[t['Name'] for t in triggers]}")
+        return f"job {job_name} has no trigger (schedule off)"
+    expect(
+        [t["Name"] for t in triggers] == [f"{job_name}-schedule"],
+        f"triggers of {job_name}: {[t['Name'] for t in triggers]}",
+    )
+    trigger = triggers[0]
+    expect(
+        trigger["Type"] == "SCHEDULED"
+        and trigger.get("Schedule") == schedule
+        and trigger["State"] == "ACTIVATED",
+        f"trigger {trigger['Name']}: {trigger['Type']} {trigger.get('Schedule')!r}, "
+        f"{trigger['State']}; want SCHEDULED {schedule!r}, ACTIVATED",
+    )
+    expect(
+        trigger["Actions"] == [{"JobName": job_name}],
+        f"trigger {trigger['Name']} starts {trigger['Actions']}",
+    )
+    return f"trigger {trigger['Name']} starts {job_name} on {schedule} (ACTIVATED)"
+
+
 def buckets_use_the_lake_key(ctx: SmokeContext) -> str:
     s3 = ctx.client("s3")
     key_arn = _output(ctx, "LakeKeyArn")
@@ -183,6 +211,7 @@ CHECKS: list[Check] = [
     workgroup_enforces_encrypted_results,
     named_queries_are_saved,
     glue_job_and_crawler_are_configured,
+    etl_job_schedule_matches_the_profile,
     buckets_use_the_lake_key,
     buckets_deny_plain_http,
     sample_events_land_under_their_dates,

@@ -40,6 +40,17 @@ def test_smoke_checks_pass(deployed: LocalSettings) -> None:
     assert "NetworkStack" in {r.stack_id for r in results}
 
 
+def test_smoke_checks_pass_again_on_the_same_deployment(deployed: LocalSettings) -> None:
+    # `local_deploy report` may be run any number of times: the second ML approval updates the
+    # endpoint that the first one created (UpdateEndpoint, which moto_cfn_models adds to moto).
+    stacks = deployment.assembly_stacks(deployed.assembly_dir)
+    deployment.smoke(deployed, stacks)
+    again = deployment.smoke(deployed, stacks)
+    assert [f"{r.stack_id}.{r.name}: {r.detail}" for r in again if not r.passed] == []
+    approval = next(r for r in again if r.name == "approval_deploys_endpoint_with_autoscaling")
+    assert "endpoint" in approval.detail
+
+
 def test_outputs_are_filled(deployed: LocalSettings) -> None:
     for stack in deployment.assembly_stacks(deployed.assembly_dir):
         outputs = deployment.stack_outputs(deployed, stack.stack_name)

@@ -17,6 +17,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+import moto_cfn_models
+
 LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda" / "model_deployer"
 for path in (LAMBDA_DIR, Path(__file__).resolve().parent):
     if str(path) not in sys.path:
@@ -29,13 +31,14 @@ from deployer_fixtures import (  # noqa: E402  (needs the sys.path entries above
     VALID_ENV,
     ApiCalls,
     Registry,
-    record_and_fake_update,
     recorder_hook,
 )
 
 
 @pytest.fixture
 def aws(aws_credentials: None) -> Iterator[None]:
+    # The emulator's additions include UpdateEndpoint, which moto lacks and the deployer calls.
+    moto_cfn_models.register()
     with mock_aws():
         yield
 
@@ -64,9 +67,6 @@ def load_handler(
         spec.loader.exec_module(module)
         recorder = ApiCalls()
         sagemaker_events = module.CLIENTS.sagemaker.meta.events
-        sagemaker_events.register(
-            "before-call.sagemaker.UpdateEndpoint", record_and_fake_update(recorder)
-        )
         sagemaker_events.register("before-call.sagemaker", recorder_hook(recorder))
         module.CLIENTS.autoscaling.meta.events.register(
             "before-call.application-auto-scaling", recorder_hook(recorder)

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.awsrequest import AWSResponse
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.sagemaker.models import sagemaker_backends
 
@@ -68,33 +67,6 @@ class ApiCalls:
 def _wire_params(params: dict[str, Any]) -> dict[str, Any]:
     body = params.get("body") or b"{}"
     return json.loads(body)
-
-
-def _apply_update_in_moto(endpoint_name: str, endpoint_config_name: str) -> None:
-    # What SageMaker would eventually do; done at once because moto has no UpdateEndpoint.
-    backend = sagemaker_backends[DEFAULT_ACCOUNT_ID][REGION]
-    endpoint = backend.endpoints[endpoint_name]
-    new_config = backend.endpoint_configs[endpoint_config_name]
-    endpoint.endpoint_config_name = endpoint_config_name
-    endpoint.production_variants = endpoint._process_production_variants(
-        new_config.production_variants
-    )
-
-
-def record_and_fake_update(recorder: ApiCalls) -> Callable[..., Any]:
-    """moto 5.2 does not implement UpdateEndpoint (it raises NotImplementedError), so this hook
-    answers it instead: botocore has already validated the request against the real API model by
-    then, and the hook records the exact wire parameters (DeploymentConfig included) for the tests
-    to assert on, then applies the config switch to moto's endpoint."""
-
-    def hook(params: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]]:
-        request = _wire_params(params)
-        recorder.calls.append(("UpdateEndpoint", request))
-        _apply_update_in_moto(request["EndpointName"], request["EndpointConfigName"])
-        arn = f"arn:aws:sagemaker:{REGION}:{DEFAULT_ACCOUNT_ID}:endpoint/{request['EndpointName']}"
-        return AWSResponse("https://sagemaker", 200, {}, None), {"EndpointArn": arn}
-
-    return hook
 
 
 def recorder_hook(recorder: ApiCalls) -> Callable[..., None]:

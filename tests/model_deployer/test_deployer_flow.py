@@ -115,8 +115,8 @@ def test_second_approved_version_updates_endpoint_blue_green(load_handler, regis
     assert result["outcome"] == "updated"
     assert result["created"] == ["model", "endpoint_config"]
     assert result["traffic_routing"] == "CANARY"
-    # moto has no UpdateEndpoint; the conftest hook records what the deployer sent (after
-    # botocore validated it against the real API model) and applies the switch to moto.
+    # The conftest's recorder keeps what the deployer sent (after botocore validated it against
+    # the real API model); moto_cfn_models gives moto the UpdateEndpoint that applies it.
     (update,) = calls.params("UpdateEndpoint")
     assert update["EndpointName"] == ENDPOINT
     assert update["EndpointConfigName"] == result["endpoint_config_name"]

@@ -7,13 +7,17 @@ import json
 import zipfile
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.kafka.models import kafka_backends
 
 ROLE = "arn:aws:iam::123456789012:role/r"
 
 
-def test_glue_trigger(cfn):
-    resources = {
+TRIGGER_ARN = "arn:aws:glue:us-east-1:123456789012:trigger/"
+
+
+def _glue_job_and_crawler():
+    return {
         "Job": {
             "Type": "AWS::Glue::Job",
             "Properties": {
@@ -21,23 +25,166 @@ def test_glue_trigger(cfn):
                 "Command": {"Name": "glueetl", "ScriptLocation": "s3://c/j.py"},
             },
         },
-        "Nightly": {
-            "Type": "AWS::Glue::Trigger",
-            "Properties": {
-                "Type": "SCHEDULED",
-                "Schedule": "cron(0 2 * * ? *)",
-                "StartOnCreation": True,
-                "Actions": [{"JobName": {"Ref": "Job"}}],
-            },
+        "Crawler": {
+            "Type": "AWS::Glue::Crawler",
+            "Properties": {"Role": ROLE, "Targets": {"S3Targets": [{"Path": "s3://raw/"}]}},
         },
     }
-    outputs = cfn.create(resources, {"Trigger": {"Ref": "Nightly"}, "Job": {"Ref": "Job"}})
+
+
+def _scheduled_trigger(schedule, tags):
+    # As CDK writes it for the prod ETL schedule: a named trigger, tags as a map.
+    resources = _glue_job_and_crawler()
+    resources["Nightly"] = {
+        "Type": "AWS::Glue::Trigger",
+        "Properties": {
+            "Name": "curation-schedule",
+            "Type": "SCHEDULED",
+            "Schedule": schedule,
+            "StartOnCreation": True,
+            "Description": "nightly curation",
+            "Actions": [{"JobName": {"Ref": "Job"}}],
+            "Tags": tags,
+        },
+    }
+    return resources
+
+
+def test_glue_trigger(cfn):
+    outputs = cfn.create(
+        _scheduled_trigger("cron(0 2 * * ? *)", {"environment": "prod", "project": "p"}),
+        {"Trigger": {"Ref": "Nightly"}, "Job": {"Ref": "Job"}},
+    )
+    assert outputs["Trigger"] == "curation-schedule"
     glue = cfn.aws("glue")
-    trigger = glue.get_trigger(Name=outputs["Trigger"])["Trigger"]
+    trigger = glue.get_trigger(Name="curation-schedule")["Trigger"]
+    assert trigger["Type"] == "SCHEDULED"
+    assert trigger["State"] == "ACTIVATED"  # StartOnCreation
     assert trigger["Schedule"] == "cron(0 2 * * ? *)"
+    assert trigger["Description"] == "nightly curation"
     assert trigger["Actions"] == [{"JobName": outputs["Job"]}]
+    arn = TRIGGER_ARN + "curation-schedule"
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {"environment": "prod", "project": "p"}
+    assert [t["Name"] for t in glue.get_triggers(DependentJobName=outputs["Job"])["Triggers"]] == [
+        "curation-schedule"
+    ]
+
+    after = cfn.update(
+        _scheduled_trigger("cron(0 3 * * ? *)", {"environment": "prod"}),
+        {"Trigger": {"Ref": "Nightly"}, "Job": {"Ref": "Job"}},
+    )
+    assert after == outputs
+    trigger = glue.get_trigger(Name="curation-schedule")["Trigger"]
+    assert trigger["Schedule"] == "cron(0 3 * * ? *)"
+    assert trigger["State"] == "ACTIVATED"
+    # The dropped tag is gone, not inherited from the trigger the update replaced.
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {"environment": "prod"}
+
     cfn.delete()
     assert glue.get_triggers()["Triggers"] == []
+    assert glue.get_tags(ResourceArn=arn)["Tags"] == {}
+
+
+def test_glue_conditional_trigger_on_a_crawler(cfn):
+    resources = _glue_job_and_crawler()
+    resources["AfterCrawl"] = {
+        "Type": "AWS::Glue::Trigger",
+        "Properties": {
+            "Type": "CONDITIONAL",
+            "Predicate": {
+                "Logical": "ANY",
+                "Conditions": [
+                    {
+                        "CrawlerName": {"Ref": "Crawler"},
+                        "CrawlState": "SUCCEEDED",
+                        "LogicalOperator": "EQUALS",
+                    }
+                ],
+            },
+            "Actions": [
+                {"JobName": {"Ref": "Job"}, "Arguments": {"--mode": "full"}, "Timeout": 60}
+            ],
+        },
+    }
+    outputs = cfn.create(
+        resources,
+        {"Trigger": {"Ref": "AfterCrawl"}, "Job": {"Ref": "Job"}, "Crawler": {"Ref": "Crawler"}},
+    )
+    glue = cfn.aws("glue")
+    trigger = glue.get_trigger(Name=outputs["Trigger"])["Trigger"]
+    assert trigger["Type"] == "CONDITIONAL"
+    assert trigger["State"] == "CREATED"  # no StartOnCreation
+    assert "Schedule" not in trigger
+    assert trigger["Predicate"] == {
+        "Logical": "ANY",
+        "Conditions": [
+            {
+                "CrawlerName": outputs["Crawler"],
+                "CrawlState": "SUCCEEDED",
+                "LogicalOperator": "EQUALS",
+            }
+        ],
+    }
+    assert trigger["Actions"] == [
+        {"JobName": outputs["Job"], "Arguments": {"--mode": "full"}, "Timeout": 60}
+    ]
+    cfn.delete()
+    assert glue.get_triggers()["Triggers"] == []
+
+
+@pytest.mark.parametrize(
+    ("properties", "message"),
+    [
+        ({"Type": "HOURLY"}, "Type 'HOURLY' is not one of"),
+        ({"Type": "SCHEDULED"}, "a SCHEDULED trigger needs Schedule"),
+        (
+            {"Type": "ON_DEMAND", "Schedule": "cron(0 2 * * ? *)"},
+            "moto would drop it from this ON_DEMAND one",
+        ),
+        ({"Type": "CONDITIONAL"}, "a CONDITIONAL trigger needs Predicate.Conditions"),
+        (
+            {
+                "Type": "CONDITIONAL",
+                "Predicate": {
+                    "Conditions": [
+                        {"JobName": "other", "State": "SUCCEEDED", "LogicalOperator": "EQUALS"}
+                    ]
+                },
+            },
+            "Predicate.Logical (AND or ANY) is required",
+        ),
+        (
+            {"Type": "ON_DEMAND", "StartOnCreation": "true"},
+            "StartOnCreation true is not supported for an ON_DEMAND trigger",
+        ),
+        ({"Type": "EVENT"}, "an EVENT trigger needs WorkflowName"),
+        ({"Type": "EVENT", "WorkflowName": "etl"}, "no Glue workflow etl"),
+        (
+            {"Type": "ON_DEMAND", "Actions": [{"JobName": "missing"}]},
+            "Actions[0]: no Glue job missing",
+        ),
+        (
+            {"Type": "ON_DEMAND", "Actions": [{"CrawlerName": "missing"}]},
+            "Actions[0]: no Glue crawler missing",
+        ),
+        (
+            {"Type": "ON_DEMAND", "Actions": [{"Arguments": {"--a": "b"}}]},
+            "Actions[0] needs exactly one of JobName and CrawlerName",
+        ),
+    ],
+)
+def test_glue_trigger_refuses_what_it_cannot_honour(cfn, properties, message):
+    resources = _glue_job_and_crawler()
+    resources["Bad"] = {
+        "Type": "AWS::Glue::Trigger",
+        "Properties": {"Name": "bad", "Actions": [{"JobName": {"Ref": "Job"}}], **properties},
+    }
+    with pytest.raises(ClientError) as raised:
+        cfn.create(resources)
+    error = raised.value.response["Error"]["Message"]
+    assert "create of AWS::Glue::Trigger Bad failed" in error
+    assert message in error
+    assert cfn.aws("glue").get_triggers()["Triggers"] == []
 
 
 def test_msk_configuration_and_cluster_policy(cfn):

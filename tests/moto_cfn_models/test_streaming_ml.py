@@ -227,3 +227,55 @@ def test_handler_failure_names_the_resource(cfn):
     resources = {"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Threshold": 1}}}
     with pytest.raises(ClientError, match=r"create of AWS::CloudWatch::Alarm Alarm failed"):
         cfn.create(resources)
+
+
+def _endpoint_config(sagemaker, name: str, instance_type: str) -> None:
+    sagemaker.create_model(
+        ModelName=name,
+        ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+        PrimaryContainer={"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/xgb:1"},
+    )
+    sagemaker.create_endpoint_config(
+        EndpointConfigName=name,
+        ProductionVariants=[
+            {
+                "VariantName": "AllTraffic",
+                "ModelName": name,
+                "InitialInstanceCount": 1,
+                "InstanceType": instance_type,
+            }
+        ],
+    )
+
+
+def test_update_endpoint_switches_the_configuration(cfn):
+    sagemaker = cfn.aws("sagemaker")
+    _endpoint_config(sagemaker, "blue", "ml.g4dn.xlarge")
+    _endpoint_config(sagemaker, "green", "ml.g4dn.2xlarge")
+    sagemaker.create_endpoint(EndpointName="inference", EndpointConfigName="blue")
+
+    arn = sagemaker.update_endpoint(EndpointName="inference", EndpointConfigName="green")[
+        "EndpointArn"
+    ]
+
+    endpoint = sagemaker.describe_endpoint(EndpointName="inference")
+    assert arn == endpoint["EndpointArn"]
+    assert endpoint["EndpointConfigName"] == "green"
+    assert endpoint["EndpointStatus"] == "InService"
+    assert endpoint["ProductionVariants"][0]["VariantName"] == "AllTraffic"
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "config", "message"),
+    [
+        ("missing", "blue", "Could not find endpoint"),
+        ("inference", "missing", "Could not find endpoint configuration"),
+    ],
+)
+def test_update_endpoint_names_what_is_missing(cfn, endpoint: str, config: str, message: str):
+    sagemaker = cfn.aws("sagemaker")
+    _endpoint_config(sagemaker, "blue", "ml.g4dn.xlarge")
+    sagemaker.create_endpoint(EndpointName="inference", EndpointConfigName="blue")
+    with pytest.raises(ClientError, match=message):
+        sagemaker.update_endpoint(EndpointName=endpoint, EndpointConfigName=config)
+    assert sagemaker.describe_endpoint(EndpointName="inference")["EndpointConfigName"] == "blue"
