@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
+
+import pytest
 
 # 2026-11-15T12:00:00Z, the arrival time used by most tests.
 ARRIVAL_MS = 1_794_744_000_000
@@ -98,3 +101,13 @@ def stream_records(kinesis: Any, stream: str) -> dict[str, list[bytes]]:
 def stream_payloads(kinesis: Any, stream: str) -> list[bytes]:
     """Every record in the stream, shard after shard."""
     return [data for records in stream_records(kinesis, stream).values() for data in records]
+
+
+def assert_usage_error(
+    main: Callable[[list[str]], int], args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A CLI given bad arguments exits 2 (argparse) with a message naming the flag."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(args)
+    assert exit_info.value.code == 2
+    assert flag in capsys.readouterr().err

@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from events_testkit import stream_payloads
+from events_testkit import assert_usage_error, stream_payloads
 from moto import mock_aws
 
 from tools import produce
@@ -230,7 +230,4 @@ def test_pacer_holds_the_average_rate() -> None:
 def test_bad_arguments_name_the_flag(
     args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        produce.main(args)
-    assert exit_info.value.code == 2
-    assert flag in capsys.readouterr().err
+    assert_usage_error(produce.main, args, flag, capsys)

@@ -13,7 +13,14 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from events_testkit import ARRIVAL_MS, b64, stream_payloads, stream_records, valid_event
+from events_testkit import (
+    ARRIVAL_MS,
+    assert_usage_error,
+    b64,
+    stream_payloads,
+    stream_records,
+    valid_event,
+)
 from moto import mock_aws
 
 from tools import produce, replay_errors
@@ -413,10 +420,7 @@ def test_empty_prefix_is_refused(prefix: str, capsys: pytest.CaptureFixture[str]
 def test_bad_arguments_name_the_flag(
     args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        replay_errors.main(args)
-    assert exit_info.value.code == 2
-    assert flag in capsys.readouterr().err
+    assert_usage_error(replay_errors.main, args, flag, capsys)
 
 
 def test_record_data_is_the_decoded_raw_data_and_nothing_else() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from events_testkit import assert_usage_error
 from moto import mock_aws
 
 from tools import sample_events
@@ -144,10 +145,7 @@ def test_dry_run_writes_the_same_layout_locally(
 def test_bad_arguments_name_the_flag(
     args: list[str], flag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with pytest.raises(SystemExit) as exit_info:
-        sample_events.main(args)
-    assert exit_info.value.code == 2
-    assert flag in capsys.readouterr().err
+    assert_usage_error(sample_events.main, args, flag, capsys)
 
 
 def test_progress_reports_on_multiples_only() -> None:
