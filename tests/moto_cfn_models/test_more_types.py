@@ -238,28 +238,34 @@ def test_msk_configuration_and_cluster_policy(cfn):
     assert kafka.list_clusters_v2()["ClusterInfoList"] == []
 
 
-def test_lambda_event_invoke_config_and_log_stream(cfn):
+def _function(cfn, **properties):
+    """An AWS::Lambda::Function resource whose code (a zip in the bucket "code") and role exist."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.writestr("index.py", "def handler(event, context):\n    return event\n")
     s3 = cfn.aws("s3")
     s3.create_bucket(Bucket="code")
     s3.put_object(Bucket="code", Key="fn.zip", Body=archive.getvalue())
-    iam = cfn.aws("iam")
-    role = iam.create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    role = cfn.aws("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    return {
+        "Type": "AWS::Lambda::Function",
+        "Properties": {
+            "Runtime": "python3.12",
+            "Handler": "index.handler",
+            "Role": role,
+            "Code": {"S3Bucket": "code", "S3Key": "fn.zip"},
+            **properties,
+        },
+    }
+
+
+def test_lambda_event_invoke_config_and_log_stream(cfn):
+    function = _function(cfn)
 
     def resources(retries):
         return {
             "Queue": {"Type": "AWS::SQS::Queue"},
-            "Fn": {
-                "Type": "AWS::Lambda::Function",
-                "Properties": {
-                    "Runtime": "python3.12",
-                    "Handler": "index.handler",
-                    "Role": role,
-                    "Code": {"S3Bucket": "code", "S3Key": "fn.zip"},
-                },
-            },
+            "Fn": function,
             "Async": {
                 "Type": "AWS::Lambda::EventInvokeConfig",
                 "Properties": {
@@ -301,22 +307,7 @@ def test_lambda_event_invoke_config_and_log_stream(cfn):
 
 
 def test_lambda_permission_is_listed_and_removed(cfn):
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("index.py", "def handler(event, context):\n    return event\n")
-    s3 = cfn.aws("s3")
-    s3.create_bucket(Bucket="code")
-    s3.put_object(Bucket="code", Key="fn.zip", Body=archive.getvalue())
-    role = cfn.aws("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
-    function = {
-        "Type": "AWS::Lambda::Function",
-        "Properties": {
-            "Runtime": "python3.12",
-            "Handler": "index.handler",
-            "Role": role,
-            "Code": {"S3Bucket": "code", "S3Key": "fn.zip"},
-        },
-    }
+    function = _function(cfn)
     permission = {
         "Type": "AWS::Lambda::Permission",
         "Properties": {
@@ -373,26 +364,13 @@ def test_kinesis_stream_keeps_mode_and_encryption(cfn):
 
 
 def test_lambda_function_keeps_dropped_properties(cfn):
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("index.py", "def handler(event, context):\n    return event\n")
-    s3 = cfn.aws("s3")
-    s3.create_bucket(Bucket="code")
-    s3.put_object(Bucket="code", Key="fn.zip", Body=archive.getvalue())
-    role = cfn.aws("iam").create_role(RoleName="fn", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     resources = {
-        "Fn": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {
-                "Runtime": "python3.12",
-                "Handler": "index.handler",
-                "Role": role,
-                "Code": {"S3Bucket": "code", "S3Key": "fn.zip"},
-                "Architectures": ["arm64"],
-                "TracingConfig": {"Mode": "Active"},
-                "Tags": [{"Key": "project", "Value": "p"}],
-            },
-        }
+        "Fn": _function(
+            cfn,
+            Architectures=["arm64"],
+            TracingConfig={"Mode": "Active"},
+            Tags=[{"Key": "project", "Value": "p"}],
+        )
     }
     outputs = cfn.create(resources, {"Fn": {"Ref": "Fn"}})
     configuration = cfn.aws("lambda").get_function_configuration(FunctionName=outputs["Fn"])
