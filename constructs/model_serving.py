@@ -69,20 +69,7 @@ class ModelServing(Construct):
             description="Runs the GPU endpoint's model containers",
         )
         statements = [
-            iam.PolicyStatement(
-                sid="PullFrameworkImage",
-                actions=[
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchCheckLayerAvailability",
-                ],
-                resources=[image.repository_arn],
-            ),
-            iam.PolicyStatement(
-                sid="EcrAuthorizationToken",
-                actions=["ecr:GetAuthorizationToken"],
-                resources=["*"],
-            ),
+            *image.pull_statements(),
             iam.PolicyStatement(
                 sid="ReadModelArtifacts",
                 actions=["s3:GetObject"],

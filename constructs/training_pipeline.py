@@ -264,24 +264,8 @@ class GpuTrainingPipeline(Construct):
                 resources=[code.asset.bucket.arn_for_objects(code.asset.s3_object_key)],
             )
         )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="PullFrameworkImage",
-                actions=[
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchCheckLayerAvailability",
-                ],
-                resources=[image.repository_arn],
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EcrAuthorizationToken",
-                actions=["ecr:GetAuthorizationToken"],
-                resources=["*"],
-            )
-        )
+        for statement in image.pull_statements():
+            role.add_to_policy(statement)
         role.add_to_policy(
             iam.PolicyStatement(
                 sid="JobLogs",

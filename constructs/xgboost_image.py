@@ -8,6 +8,7 @@ no lookup, no region pinned at synth. A region missing from the map fails the de
 from __future__ import annotations
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from ml import container
@@ -43,3 +44,23 @@ class XgboostImage(Construct):
                 f":repository/{container.REPOSITORY}",
             ],
         )
+
+    def pull_statements(self) -> list[iam.PolicyStatement]:
+        """What a SageMaker execution role needs to pull this image: the layers of its one
+        repository, and an ECR token (GetAuthorizationToken has no resource to scope to)."""
+        return [
+            iam.PolicyStatement(
+                sid="PullFrameworkImage",
+                actions=[
+                    "ecr:BatchGetImage",
+                    "ecr:GetDownloadUrlForLayer",
+                    "ecr:BatchCheckLayerAvailability",
+                ],
+                resources=[self.repository_arn],
+            ),
+            iam.PolicyStatement(
+                sid="EcrAuthorizationToken",
+                actions=["ecr:GetAuthorizationToken"],
+                resources=["*"],
+            ),
+        ]
