@@ -29,8 +29,9 @@ def kinesis_delivery_streams(settings: LocalSettings) -> list[str]:
 def _function_code_dir(settings: LocalSettings, function_name: str) -> Path:
     """The assembly's asset folder for a deployed function, found through its stack."""
     cloudformation = deployment.client(settings, "cloudformation")
+    deployed = set(deployment.deployed_stack_names(settings))
     for stack in deployment.assembly_stacks(settings.assembly_dir):
-        if stack.stack_name not in deployment.deployed_stack_names(settings):
+        if stack.stack_name not in deployed:
             continue
         summaries = cloudformation.list_stack_resources(StackName=stack.stack_name)[
             "StackResourceSummaries"

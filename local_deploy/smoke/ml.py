@@ -84,9 +84,13 @@ def eventbridge_rules_match_group_and_endpoint(ctx: SmokeContext) -> str:
     return f"rules: Approved packages of {group}, IN_SERVICE of {endpoint}"
 
 
-def _deployer_environment(ctx: SmokeContext) -> dict[str, str]:
+def _deployer_configuration(ctx: SmokeContext) -> dict[str, Any]:
     function = _output(ctx, "DeployerFunctionName")
-    config = ctx.client("lambda").get_function_configuration(FunctionName=function)
+    return ctx.client("lambda").get_function_configuration(FunctionName=function)
+
+
+def _deployer_environment(ctx: SmokeContext) -> dict[str, str]:
+    config = _deployer_configuration(ctx)
     return dict(config.get("Environment", {}).get("Variables", {}))
 
 
@@ -150,10 +154,9 @@ def approval_deploys_endpoint_with_autoscaling(ctx: SmokeContext) -> str:
     )
     arn = package["ModelPackageArn"]
     version = int(arn.rsplit("/", 1)[1])
-    function = ctx.client("lambda").get_function_configuration(
-        FunctionName=_output(ctx, "DeployerFunctionName")
+    deployer = InProcessFunction(
+        _deployer_configuration(ctx), DEPLOYER_DIR, overrides=_emulator_overrides(ctx)
     )
-    deployer = InProcessFunction(function, DEPLOYER_DIR, overrides=_emulator_overrides(ctx))
     approved = {
         "source": "aws.sagemaker",
         "detail-type": "SageMaker Model Package State Change",
