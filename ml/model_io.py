@@ -44,9 +44,17 @@ def save(booster: xgb.Booster, metadata: dict[str, Any], model_dir: Path) -> Pat
 
 def _unpack_archive(archive: Path) -> Path:
     # The Evaluate step receives the training job's model.tar.gz as-is.
+    # Only the two files load() reads are taken out, as regular files under their base names:
+    # nothing in the archive can write elsewhere, on any Python (extractall's `filter` needs
+    # 3.11.4+, and Python 3.11.2 is still common).
     target = Path(tempfile.mkdtemp(prefix="model-"))
+    wanted = {MODEL_FILE, METADATA_FILE}
     with tarfile.open(archive, "r:gz") as bundle:
-        bundle.extractall(target, filter="data")
+        for member in bundle.getmembers():
+            name = member.name.removeprefix("./")
+            content = bundle.extractfile(member) if member.isfile() else None
+            if name in wanted and content is not None:
+                (target / name).write_bytes(content.read())
     return target
 
 

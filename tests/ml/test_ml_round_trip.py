@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 import tarfile
 
 import contract
 import evaluate
 import inference
+import model_io
 import numpy as np
 import pandas as pd
 import prepare
@@ -101,3 +103,25 @@ def test_evaluate_names_a_missing_model(sm_env, capsys):
     with pytest.raises(SystemExit):
         evaluate.main([f"--model-dir={sm_env.model}", f"--test-dir={sm_env.test}"])
     assert "model file missing" in capsys.readouterr().err
+
+
+def test_a_model_archive_gives_up_only_the_model_files(sm_env, tmp_path):
+    """Members are read by base name; nothing in the archive is written outside the model."""
+    ws = sm_env
+    write_export(ws.export, synthetic_frame(rows=200, classes=2, seed=3))
+    assert prepare.main(prepare_args(ws)) == 0
+    assert train.main([f"--checkpoint-dir={ws.checkpoints}", "--num_round=2"]) == 0
+    archive_dir = tmp_path / "artifacts"
+    archive_dir.mkdir()
+    outside = tmp_path / "escaped.txt"
+    with tarfile.open(archive_dir / "model.tar.gz", "w:gz") as bundle:
+        for path in ws.model.iterdir():
+            bundle.add(path, arcname=f"./{path.name}")  # as `tar -C dir .` writes them
+        evil = tarfile.TarInfo("../escaped.txt")
+        evil.size = 4
+        bundle.addfile(evil, io.BytesIO(b"evil"))
+
+    loaded = model_io.load(archive_dir)
+
+    assert loaded.is_binary
+    assert not outside.exists()
