@@ -138,9 +138,9 @@ class LocalFirehose:
             },
         }
 
-    def _error_prefix(self, record: SourceRecord, error_type: str) -> str:
+    def _error_prefix(self, error_type: str, oldest_arrival: datetime) -> str:
         return render_prefix(
-            self.plan.error_prefix, arrival=record.arrival, error_output_type=error_type
+            self.plan.error_prefix, arrival=oldest_arrival, error_output_type=error_type
         )
 
     def _invoke(self, batch: Sequence[SourceRecord]) -> list[dict[str, Any]] | str:
@@ -159,10 +159,14 @@ class LocalFirehose:
     def _transform(self, batch: Sequence[SourceRecord], summary: DeliverySummary) -> _Objects:
         summary.invocations += 1
         objects = _Objects()
+        # Firehose renders !{timestamp:...} from the approximate arrival time of the oldest
+        # record in the object being written, in every prefix and for every error type alike;
+        # one batch is buffered into one set of objects here, so its oldest record decides.
+        oldest = min(record.arrival for record in batch)
         results = self._invoke(batch)
         if isinstance(results, str):
             for record in batch:
-                prefix = self._error_prefix(record, PROCESSING_FAILED)
+                prefix = self._error_prefix(PROCESSING_FAILED, oldest)
                 document = self._error_document(record, "Lambda.FunctionError", results)
                 objects.errors[prefix].append(document)
             summary.processing_failed += len(batch)
@@ -173,7 +177,7 @@ class LocalFirehose:
                 summary.dropped += 1
                 continue
             if outcome != "Ok":
-                prefix = self._error_prefix(record, PROCESSING_FAILED)
+                prefix = self._error_prefix(PROCESSING_FAILED, oldest)
                 objects.errors[prefix].append(
                     self._error_document(
                         record,
@@ -187,12 +191,12 @@ class LocalFirehose:
             try:
                 row = self.schema.row(line)
             except ConversionError as error:
-                prefix = self._error_prefix(record, CONVERSION_FAILED)
+                prefix = self._error_prefix(CONVERSION_FAILED, oldest)
                 objects.errors[prefix].append(self._conversion_error_document(record, line, error))
                 summary.conversion_failed += 1
                 continue
             keys = (result.get("metadata") or {}).get("partitionKeys") or {}
-            prefix = render_prefix(self.plan.prefix, arrival=record.arrival, partition_keys=keys)
+            prefix = render_prefix(self.plan.prefix, arrival=oldest, partition_keys=keys)
             objects.rows[prefix].append(row)
             summary.delivered += 1
         return objects

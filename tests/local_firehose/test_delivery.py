@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+import time_machine
 from moto import mock_aws
 
 from local_deploy.firehose.delivery import LocalFirehose
@@ -22,7 +23,11 @@ from local_deploy.firehose.source import INVOKE_BUFFER_BYTES, Checkpoint
 REGION = "us-east-1"
 STREAM = "events"
 BUCKET = "raw"
-NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+# Records arrive a minute before midnight and are delivered just after it, so a prefix rendered
+# from the wrong clock lands in the wrong day. Both clocks are pinned: moto stamps each record's
+# ApproximateArrivalTimestamp with Python's clock, which time_machine moves.
+ARRIVAL = datetime(2026, 12, 31, 23, 59, tzinfo=UTC)
+NOW = datetime(2027, 1, 1, 0, 1, tzinfo=UTC)
 SCHEMA = TableSchema.from_glue([{"Name": "id", "Type": "string"}, {"Name": "n", "Type": "int"}])
 
 
@@ -88,10 +93,11 @@ def by_payload(payload: bytes) -> dict[str, Any]:
     return {"result": "ProcessingFailed", "data": base64.b64encode(payload).decode()}
 
 
-def put(*payloads: bytes) -> None:
+def put(*payloads: bytes, arrival: datetime = ARRIVAL) -> None:
     kinesis = boto3.client("kinesis", region_name=REGION)
-    for index, payload in enumerate(payloads):
-        kinesis.put_record(StreamName=STREAM, Data=payload, PartitionKey=f"user-{index}")
+    with time_machine.travel(arrival, tick=False):
+        for index, payload in enumerate(payloads):
+            kinesis.put_record(StreamName=STREAM, Data=payload, PartitionKey=f"user-{index}")
 
 
 def firehose(transform: Any, tmp_path: Path, key_arn: str | None = None) -> LocalFirehose:
@@ -130,12 +136,12 @@ def test_each_outcome_goes_to_its_own_place_and_every_record_is_counted(tmp_path
     assert (summary.conversion_failed, summary.dropped, summary.accounted) == (1, 1, 5)
     keys = sorted(objects())
     assert [k.rsplit("/", 1)[0] for k in keys] == [
-        "errors/format-conversion-failed/dt=2026-11-21",
-        "errors/processing-failed/dt=2026-11-21",
+        "errors/format-conversion-failed/dt=2026-12-31",
+        "errors/processing-failed/dt=2026-12-31",
         "events/dt=2026-11-19",
     ]
     assert all(
-        k.rsplit("/", 1)[1].startswith("events-from-kinesis-1-2026-11-21-12-00-00-") for k in keys
+        k.rsplit("/", 1)[1].startswith("events-from-kinesis-1-2027-01-01-00-01-00-") for k in keys
     )
     failed = error_documents("errors/processing-failed/")
     assert [base64.b64decode(d["rawData"]) for d in failed] == [b"bad:c"]
@@ -143,6 +149,26 @@ def test_each_outcome_goes_to_its_own_place_and_every_record_is_counted(tmp_path
     unconvertible = error_documents("errors/format-conversion-failed/")
     assert json.loads(base64.b64decode(unconvertible[0]["rawData"])) == {"id": "e", "n": "one"}
     assert "n (int): expected an integer" in unconvertible[0]["ErrorMessage"]
+
+
+def test_every_error_type_takes_its_timestamp_from_the_oldest_record_of_the_object(
+    tmp_path: Path,
+) -> None:
+    put(b"bad:old", b"badtype:old")
+    put(b"bad:new", b"badtype:new", arrival=datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC))
+
+    firehose(Scripted(by_payload), tmp_path).deliver()
+
+    prefixes = {k.rsplit("/", 1)[0] for k in objects()}
+    assert prefixes == {
+        "errors/format-conversion-failed/dt=2026-12-31",
+        "errors/processing-failed/dt=2026-12-31",
+    }
+    documents = error_documents("errors/")
+    assert {d["arrivalTimestamp"] for d in documents} == {
+        int(ARRIVAL.timestamp() * 1000),
+        int(datetime(2027, 1, 1, 0, 0, 30, tzinfo=UTC).timestamp() * 1000),
+    }
 
 
 def test_a_failed_invocation_sends_its_whole_batch_to_processing_failed(tmp_path: Path) -> None:
