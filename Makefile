@@ -25,7 +25,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install synth test lint snapshot-update deploy diff bench-synth clean
+.PHONY: help install synth test test-clock lint snapshot-update deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local
 
 help: ## List the targets
@@ -55,8 +55,16 @@ synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Synthesize every stack of ENV (default 
 	$(CDK) synth $(CDK_ARGS) --quiet
 	@ls cdk.out/*.template.json
 
-test: install ## Run the whole test suite
-	$(BIN)/python -m pytest
+# PYTEST_ARGS narrows a run, e.g. `make test PYTEST_ARGS="tests/etl -x"`.
+PYTEST_ARGS ?=
+test: install ## Run the whole test suite (prints the 15 slowest tests)
+	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+
+# Every process's clock moved (libfaketime, from PyPI): Python, Node, the moto server and Java.
+# CLOCK is a shift (+400d) or a start ("@2027-12-31 23:59:00": crosses a month and a year).
+CLOCK ?= +400d
+test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK="@2027-12-31 23:59:00")
+	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized templates
 	$(BIN)/ruff check .

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -12,13 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T  # noqa: N812
 
-pyspark = pytest.importorskip("pyspark", reason="pyspark==3.5.7 is in requirements-dev.txt")
-
-from pyspark.sql import DataFrame, SparkSession  # noqa: E402
-from pyspark.sql import types as T  # noqa: E402, N812
-
-from etl.events_transform import (  # noqa: E402
+from etl.events_transform import (
     LANDED_AT,
     LINE,
     SOURCE_FILE,
@@ -26,6 +22,7 @@ from etl.events_transform import (  # noqa: E402
     curated_struct_type,
     load_table_spec,
 )
+from tests.required_tools import use_pinned_java
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO_ROOT / "lake_schema" / "events.json"
@@ -37,8 +34,7 @@ def utc(text: str) -> datetime:
 
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SparkSession]:
-    if shutil.which("java") is None:
-        pytest.skip("local Spark needs a Java 17 runtime on PATH (apt-get install openjdk-17-jre)")
+    use_pinned_java()
     warehouse = tmp_path_factory.mktemp("spark-warehouse")
     # Python UDF workers import etl.events_transform by name, so they need the repo on their
     # path, and this interpreter (the venv's) rather than whatever `python3` is on PATH.

@@ -14,9 +14,7 @@ import pytest
 
 from local_deploy import cdk_cli, server
 from local_deploy.settings import LocalSettings
-
-if not cdk_cli.CDK_BIN.exists():  # pragma: no cover - `make test` installs it first
-    pytest.skip("node_modules/.bin/cdk is missing; run `make install`", allow_module_level=True)
+from tests.required_tools import missing_tool
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -33,6 +31,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalSettings]:
+    if not cdk_cli.CDK_BIN.exists():
+        missing_tool("node_modules/.bin/cdk is missing; run `make install`")
     settings = LocalSettings(
         port=_free_port(), profile="dev", state_dir=tmp_path_factory.mktemp("local")
     )
