@@ -24,6 +24,7 @@ SERVICE_MODULES = (
     "athena",
     "awslambda",
     "autoscaling",
+    "autoscaling_lifecycle",
     "cdk",
     "cloudwatch",
     "ec2",
@@ -34,8 +35,10 @@ SERVICE_MODULES = (
     "kms",
     "lakeformation",
     "logs",
+    "route53",
     "s3",
     "sagemaker",
+    "secretsmanager",
     "sns",
     "sqs",
 )

@@ -1,0 +1,108 @@
+"""Secrets Manager: AWS::SecretsManager::Secret, with GenerateSecretString.
+
+moto 5.2 has no CloudFormation model for secrets, though its backend has ``create_secret``
+and ``get_random_password``. The Spark cluster keeps its ``spark.authenticate`` secret in a
+generated, KMS-encrypted secret, so the local deployment must create it the way AWS does: a
+random password of the requested shape, or a JSON document (``SecretStringTemplate``) with the
+password under ``GenerateStringKey``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
+
+from ._base import Handler, as_bool, as_int, tag_list_to_dict
+
+_DEFAULT_LENGTH = 32
+
+
+def generated_secret_string(backend: SecretsManagerBackend, spec: dict[str, Any]) -> str:
+    """The value CloudFormation stores for a ``GenerateSecretString`` specification."""
+    template = spec.get("SecretStringTemplate")
+    key = spec.get("GenerateStringKey")
+    if bool(template) != bool(key):
+        raise ValueError("SecretStringTemplate and GenerateStringKey go together")
+    password = json.loads(
+        backend.get_random_password(
+            password_length=as_int(spec.get("PasswordLength")) or _DEFAULT_LENGTH,
+            exclude_characters=spec.get("ExcludeCharacters", ""),
+            exclude_numbers=as_bool(spec.get("ExcludeNumbers")),
+            exclude_punctuation=as_bool(spec.get("ExcludePunctuation")),
+            exclude_uppercase=as_bool(spec.get("ExcludeUppercase")),
+            exclude_lowercase=as_bool(spec.get("ExcludeLowercase")),
+            include_space=as_bool(spec.get("IncludeSpace")),
+            require_each_included_type=as_bool(spec.get("RequireEachIncludedType"), default=True),
+        )
+    )["RandomPassword"]
+    if not template:
+        return password
+    document = json.loads(template)
+    if not isinstance(document, dict):
+        raise ValueError("SecretStringTemplate must be a JSON object")
+    document[key] = password
+    return json.dumps(document)
+
+
+class Secret(Handler):
+    """Ref and GetAtt Id: the secret's ARN (with its random suffix, as in AWS)."""
+
+    TYPE = "AWS::SecretsManager::Secret"
+    NAME_PROPERTY = "Name"
+    ATTRIBUTES = frozenset({"Id"})
+
+    def _backend(self) -> SecretsManagerBackend:
+        return secretsmanager_backends[self.account_id][self.region_name]
+
+    def _value(self) -> str | None:
+        if self.prop("SecretString") is not None and self.prop("GenerateSecretString"):
+            raise ValueError("SecretString and GenerateSecretString are mutually exclusive")
+        if self.prop("GenerateSecretString"):
+            return generated_secret_string(self._backend(), self.prop("GenerateSecretString"))
+        return self.prop("SecretString")
+
+    def create(self) -> None:
+        tags = tag_list_to_dict(self.prop("Tags"))
+        created = json.loads(
+            self._backend().create_secret(
+                name=self.prop("Name") or self.name,
+                secret_string=self._value(),
+                secret_binary=None,
+                description=self.prop("Description"),
+                tags=[{"Key": k, "Value": v} for k, v in tags.items()] or None,
+                kms_key_id=self.prop("KmsKeyId"),
+                client_request_token=None,
+                replica_regions=self.prop("ReplicaRegions") or [],
+                force_overwrite=False,
+            )
+        )
+        self.physical_resource_id = created["ARN"]
+        self.attributes = {"Id": created["ARN"]}
+
+    def update_in_place(self, previous: Handler) -> bool:
+        if (self.prop("Name") or self.name) != (previous.prop("Name") or previous.name):
+            return False
+        self.physical_resource_id = previous.physical_resource_id
+        self.attributes = dict(previous.attributes)
+        value_changed = (self.prop("SecretString"), self.prop("GenerateSecretString")) != (
+            previous.prop("SecretString"),
+            previous.prop("GenerateSecretString"),
+        )
+        self._backend().update_secret(
+            secret_id=self.physical_resource_id,
+            secret_string=self._value() if value_changed else None,
+            kms_key_id=self.prop("KmsKeyId"),
+            description=self.prop("Description"),
+        )
+        return True
+
+    def delete_resource(self) -> None:
+        # CloudFormation deletes a stack's secret without a recovery window.
+        if self.physical_resource_id in self._backend().secrets:
+            self._backend().delete_secret(
+                secret_id=self.physical_resource_id,
+                recovery_window_in_days=None,
+                force_delete_without_recovery=True,
+            )
