@@ -7,6 +7,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 
 from platform_config.base import LogRetentionDays, Section
+from platform_config.cluster import ClusterConfig
 from platform_config.data_lake import DataLakeConfig
 from platform_config.ml import MlConfig
 from platform_config.network import NetworkConfig
@@ -27,6 +28,7 @@ class PlatformConfig(Section):
     data_lake: DataLakeConfig
     streaming: StreamingConfig
     ml: MlConfig
+    cluster: ClusterConfig
 
     @property
     def is_production(self) -> bool:
