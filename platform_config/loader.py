@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from constructs import Construct
 from platform_config.errors import ConfigError, from_validation_error
 from platform_config.model import PlatformConfig
+
+if TYPE_CHECKING:  # importing constructs would load jsii, which config validation never needs
+    from constructs import Construct
 
 DEFAULT_PROFILE = "dev"
 PROFILE_CONTEXT_KEY = "env"

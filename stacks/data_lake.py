@@ -13,11 +13,11 @@ from aws_cdk import aws_s3 as s3
 
 import lake_schema
 from constructs import Construct
-from constructs.athena_workgroup import LakeWorkgroup
-from constructs.glue_etl_job import BucketAccess, GlueEtlJob, JobCode
-from constructs.glue_security import GlueSecurityConfiguration
-from constructs.lake_catalog import LakeCatalog, ProjectedParquetTable
-from constructs.lake_formation import (
+from constructs.lake.athena_workgroup import LakeWorkgroup
+from constructs.lake.catalog import LakeCatalog, ProjectedParquetTable
+from constructs.lake.glue_etl_job import BucketAccess, GlueEtlJob, JobCode
+from constructs.lake.glue_security import GlueSecurityConfiguration
+from constructs.lake.lake_formation import (
     TABLE_READ,
     TABLE_WRITE,
     LakeFormationDatabaseGrant,
@@ -26,10 +26,10 @@ from constructs.lake_formation import (
     LakeFormationTableGrant,
     grant_lake_formation_access,
 )
-from constructs.lake_layout import LAKE_LAYOUT, LakeLayout
-from constructs.lake_queries import LakeNamedQueries
-from constructs.lake_storage import LakeStorage
-from constructs.landing_crawler import LandingCrawler
+from constructs.lake.landing_crawler import LandingCrawler
+from constructs.lake.named_queries import LakeNamedQueries
+from constructs.lake.storage import LakeStorage
+from lake_schema.layout import LAKE_LAYOUT, LakeLayout
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
 

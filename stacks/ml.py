@@ -11,18 +11,18 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.access_log_bucket import AccessLogBucket
-from constructs.approval_deployer import ApprovalDeployer
-from constructs.endpoint_alarms import EndpointAlarms
-from constructs.endpoint_spec import EndpointSpec
-from constructs.lake_layout import LAKE_LAYOUT
-from constructs.model_serving import ModelServing, S3Location
-from constructs.pinned_endpoint import PinnedEndpoint
-from constructs.removal import removal_policy
-from constructs.secure_bucket import SecureBucket
-from constructs.source_archive import SourceArchive
-from constructs.training_pipeline import GpuTrainingPipeline, PipelineNames, TrainingData
-from constructs.xgboost_image import XgboostImage
+from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.removal import removal_policy
+from constructs.core.secure_bucket import SecureBucket
+from constructs.ml.approval_deployer import ApprovalDeployer
+from constructs.ml.endpoint_alarms import EndpointAlarms
+from constructs.ml.endpoint_spec import EndpointSpec
+from constructs.ml.model_serving import ModelServing, S3Location
+from constructs.ml.pinned_endpoint import PinnedEndpoint
+from constructs.ml.source_archive import SourceArchive
+from constructs.ml.training_pipeline import GpuTrainingPipeline, PipelineNames, TrainingData
+from constructs.ml.xgboost_image import XgboostImage
+from lake_schema.layout import LAKE_LAYOUT
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
 

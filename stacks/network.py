@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 
 from constructs import Construct
-from constructs.encrypted_log_group import EncryptedLogGroup
+from constructs.core.encrypted_log_group import EncryptedLogGroup
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
 

@@ -16,15 +16,20 @@ from aws_cdk import aws_sns as sns
 
 import lake_schema
 from constructs import Construct
-from constructs.alarm_topic import AlarmTopic
-from constructs.event_stream import EncryptedEventStream
-from constructs.firehose_to_lake import FirehoseToLake, KafkaSource, KinesisSource, LakeDestination
-from constructs.kafka_access import FirehoseClusterPolicy, KafkaClientSecurityGroup
-from constructs.kafka_provisioned import ProvisionedKafkaCluster
-from constructs.kafka_serverless import ServerlessKafkaCluster
-from constructs.lake_layout import LAKE_LAYOUT
-from constructs.python_function import PythonFunction
-from constructs.streaming_alarms import StreamingAlarms
+from constructs.core.alarm_topic import AlarmTopic
+from constructs.core.python_function import PythonFunction
+from constructs.streaming.alarms import StreamingAlarms
+from constructs.streaming.event_stream import EncryptedEventStream
+from constructs.streaming.firehose_to_lake import (
+    FirehoseToLake,
+    KafkaSource,
+    KinesisSource,
+    LakeDestination,
+)
+from constructs.streaming.kafka_access import FirehoseClusterPolicy, KafkaClientSecurityGroup
+from constructs.streaming.kafka_provisioned import ProvisionedKafkaCluster
+from constructs.streaming.kafka_serverless import ServerlessKafkaCluster
+from lake_schema.layout import LAKE_LAYOUT
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
 

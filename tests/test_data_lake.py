@@ -16,10 +16,10 @@ from cdk_nag import AwsSolutionsChecks
 
 import lake_schema
 from app import create_app
-from constructs.lake_catalog import glue_type
-from constructs.lake_layout import LAKE_LAYOUT
-from constructs.lake_queries import RUN_ID_PLACEHOLDER, TrainingFeatures, training_export_sql
+from constructs.lake.catalog import glue_type
 from lake_schema import Column
+from lake_schema.layout import LAKE_LAYOUT
+from lake_schema.queries import RUN_ID_PLACEHOLDER, TrainingFeatures, training_export_sql
 from platform_config import ConfigError, PlatformConfig, parse_profile
 from stacks.data_lake import DataLakeStack
 from tests.synthesis import REPO_ROOT, Synthesized, cdk_json_context

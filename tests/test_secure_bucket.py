@@ -7,8 +7,8 @@ import pytest
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
-from constructs.access_log_bucket import AccessLogBucket
-from constructs.secure_bucket import SecureBucket
+from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.secure_bucket import SecureBucket
 from platform_config import parse_profile
 from tests.synthesis import cdk_json_context
 

@@ -20,8 +20,8 @@ from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
 
 from app import create_app
-from constructs.cross_stack_wildcards import flatten_cfn_reference
-from constructs.kafka_provisioned import ProvisionedKafkaCluster, server_properties
+from constructs.core.nag import flatten_cfn_reference
+from constructs.streaming.kafka_provisioned import ProvisionedKafkaCluster, server_properties
 from platform_config import ConfigError, PlatformConfig, parse_profile
 from stacks.data_lake import DataLakeStack
 from stacks.network import NetworkStack

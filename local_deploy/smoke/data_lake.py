@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 
 import lake_schema
-from constructs.lake_layout import LAKE_LAYOUT, PARTITION_KEY
+from lake_schema.layout import LAKE_LAYOUT, PARTITION_KEY
 from local_deploy.smoke import Check, SmokeContext, expect
 from tools.sample_events import S3Sink, generate_events, run_name, write_landing_files
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs.source_archive import source_files, write_archive
+from constructs.ml.source_archive import source_files, write_archive
 
 ML_SOURCE = Path(__file__).resolve().parents[2] / "ml"
 

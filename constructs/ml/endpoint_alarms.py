@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from constructs import Construct
-from constructs.endpoint_spec import EndpointSpec
+from constructs.ml.endpoint_spec import EndpointSpec
 
 _MICROSECONDS_PER_MS = 1000
 

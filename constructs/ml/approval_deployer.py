@@ -21,12 +21,12 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
-from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
-from constructs.endpoint_spec import EndpointSpec
-from constructs.model_serving import S3Location
-from constructs.python_function import PythonFunction
-from constructs.removal import removal_policy
-from constructs.training_pipeline import SAGEMAKER_SERVICE
+from constructs.core.nag import acknowledge_wildcard_resources
+from constructs.core.python_function import PythonFunction
+from constructs.core.removal import removal_policy
+from constructs.ml.endpoint_spec import EndpointSpec
+from constructs.ml.model_serving import S3Location
+from constructs.ml.training_pipeline import SAGEMAKER_SERVICE
 from platform_config.storage import StorageConfig
 
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"

@@ -8,7 +8,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
-from constructs.alarm_topic import AlarmTopic
+from constructs.core.alarm_topic import AlarmTopic
 from platform_config.streaming import AlarmsConfig
 
 _ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD

@@ -15,7 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
-from constructs.endpoint_spec import EndpointSpec
+from constructs.ml.endpoint_spec import EndpointSpec
 from ml import contract
 from ml_pipeline.instance_storage import has_local_instance_storage
 from ml_pipeline.training import SERVING_CODE_DIR

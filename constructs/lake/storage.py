@@ -7,9 +7,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.access_log_bucket import AccessLogBucket
-from constructs.removal import removal_policy
-from constructs.secure_bucket import SecureBucket
+from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.removal import removal_policy
+from constructs.core.secure_bucket import SecureBucket
 from platform_config.data_lake import ZoneLifecycle
 from platform_config.storage import StorageConfig
 

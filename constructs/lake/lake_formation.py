@@ -17,7 +17,7 @@ from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.nag_findings import acknowledge_wildcards
+from constructs.core.nag import acknowledge_wildcards
 
 TABLE_READ = ("SELECT", "DESCRIBE")
 TABLE_WRITE = ("SELECT", "INSERT", "DELETE", "DESCRIBE", "ALTER")

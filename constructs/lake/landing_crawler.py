@@ -10,8 +10,8 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.glue_security import GlueSecurityConfiguration
-from constructs.nag_findings import acknowledge_wildcards
+from constructs.core.nag import acknowledge_wildcards
+from constructs.lake.glue_security import GlueSecurityConfiguration
 
 GLUE_SERVICE_ROLE_POLICY = "service-role/AWSGlueServiceRole"
 

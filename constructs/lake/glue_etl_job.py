@@ -13,12 +13,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
-from constructs.glue_security import (
+from constructs.core.nag import acknowledge_wildcards
+from constructs.lake.glue_security import (
     GLUE_LOG_GROUPS_REASON,
     GlueSecurityConfiguration,
     glue_log_groups_arn,
 )
-from constructs.nag_findings import acknowledge_wildcards
 from platform_config.data_lake import EtlJobConfig
 
 GLUE_VERSION = "5.0"

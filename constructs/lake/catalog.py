@@ -15,8 +15,8 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.lake_layout import PARTITION_KEY
 from lake_schema import Column, TableSchema
+from lake_schema.layout import PARTITION_KEY
 
 # lake_schema uses Hive/Glue type names already; these are the ones Athena and Spark both read.
 _PRIMITIVE_TYPES = frozenset(

@@ -1,19 +1,23 @@
-"""Acknowledge a cdk-nag IAM5 wildcard finding whose resource is a cross-stack reference.
+"""Narrow cdk-nag acknowledgements for IAM wildcards: one per resource pattern, never the rule.
 
-cdk-nag names each IAM5 finding after the wildcard resource as it appears in the synthesized
-policy, and matches acknowledgements by exact name. When the resource is built from another
-stack's value (the lake's bucket ARN, say), that name is known only once CDK has resolved the
-cross-stack reference, after every construct is written. `acknowledge_wildcard_resources`
-registers a validation that runs at that point: it renders each resource exactly as cdk-nag
-does, acknowledges precisely those findings on the one policy, and records them in the
-resource's template Metadata, as every other acknowledgement is recorded. (For same-stack
-resources, constructs/nag_findings.py does this at construction time.)
+cdk-nag names each AwsSolutions-IAM5 finding after the wildcard resource as it appears in the
+synthesized policy (`flatten_cfn_reference`: intrinsics become `<LogicalId.Arn>`, `<AWS::Region>`)
+and matches acknowledgements by exact name. Rendering the same way here lets a construct
+acknowledge exactly the wildcards it creates, so any new one still fails synth.
+
+- `acknowledge_wildcards`: resources of the same stack, acknowledged at construction time on a
+  role's default policy.
+- `acknowledge_wildcard_resources`: resources built from another stack's value (the lake's bucket
+  ARN, say), whose name is known only once CDK has resolved the cross-stack reference, after every
+  construct is written. It registers a validation that runs at that point, acknowledges precisely
+  those findings on the one policy, and records them in the resource's template Metadata, as every
+  other acknowledgement is recorded.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -52,6 +56,10 @@ def flatten_cfn_reference(node: Any) -> str:  # noqa: ANN401 - any resolved temp
     return flat if flat is not None else json.dumps(node, separators=(",", ":"), ensure_ascii=False)
 
 
+def _iam5_finding(rendered_resource: str) -> str:
+    return f"AwsSolutions-IAM5[Resource::{rendered_resource}]"
+
+
 @jsii.implements(constructs_lib.IValidation)
 class _WildcardAcknowledgement:
     def __init__(self, policy: iam.CfnPolicy, resources: Sequence[str], reason: str) -> None:
@@ -66,7 +74,7 @@ class _WildcardAcknowledgement:
             rendered = flatten_cfn_reference(stack.resolve(resource))
             if "*" not in rendered:
                 return [f"{rendered} has no wildcard; there is nothing to acknowledge for it"]
-            finding_ids.append(f"AwsSolutions-IAM5[Resource::{rendered}]")
+            finding_ids.append(_iam5_finding(rendered))
         existing = (self._policy.cfn_options.metadata or {}).get(NAG_METADATA_KEY, {})
         rules = list(existing.get("rules_to_suppress", []))
         for finding_id in finding_ids:
@@ -85,3 +93,17 @@ def acknowledge_wildcard_resources(
     cfn_policy = policy.node.default_child
     assert isinstance(cfn_policy, iam.CfnPolicy)
     policy.node.add_validation(_WildcardAcknowledgement(cfn_policy, resources, reason))
+
+
+def wildcard_finding(scope: constructs_lib.Construct, resource: str) -> str:
+    """The IAM5 finding ID for a policy statement resource such as `bucket.arn_for_objects(...)`."""
+    return _iam5_finding(flatten_cfn_reference(cdk.Stack.of(scope).resolve(resource)))
+
+
+def acknowledge_wildcards(role: iam.Role, resources: Iterable[str], reason: str) -> None:
+    """Acknowledge IAM5 for exactly `resources` on `role`'s default policy (which must exist)."""
+    policy = role.node.find_child("DefaultPolicy")
+    for resource in resources:
+        cdk.Validations.of(policy).acknowledge(
+            cdk.Acknowledgment(id=wildcard_finding(role, resource), reason=reason)
+        )

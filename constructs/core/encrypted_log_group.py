@@ -8,8 +8,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from constructs import Construct
-from constructs.log_retention import retention_days as to_retention
-from constructs.removal import removal_policy
+from constructs.core.log_retention import retention_days as to_retention
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
 

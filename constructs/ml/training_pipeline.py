@@ -19,10 +19,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
-from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
-from constructs.https_egress import https_egress_security_group
-from constructs.source_archive import SourceArchive
-from constructs.xgboost_image import XgboostImage
+from constructs.core.nag import acknowledge_wildcard_resources
+from constructs.ml.source_archive import SourceArchive
+from constructs.ml.xgboost_image import XgboostImage
+from constructs.network.https_egress import https_egress_security_group
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
 from platform_config.ml import MlConfig
 

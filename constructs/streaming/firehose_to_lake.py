@@ -27,10 +27,10 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
-from constructs.encrypted_log_group import EncryptedLogGroup
-from constructs.lake_layout import PARTITION_KEY
-from constructs.removal import removal_policy
+from constructs.core.encrypted_log_group import EncryptedLogGroup
+from constructs.core.nag import acknowledge_wildcard_resources
+from constructs.core.removal import removal_policy
+from lake_schema.layout import PARTITION_KEY
 from platform_config.storage import StorageConfig
 from platform_config.streaming import FirehoseConfig
 

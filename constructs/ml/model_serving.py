@@ -17,10 +17,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.cross_stack_wildcards import acknowledge_wildcard_resources
-from constructs.https_egress import https_egress_security_group
-from constructs.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
-from constructs.xgboost_image import XgboostImage
+from constructs.core.nag import acknowledge_wildcard_resources
+from constructs.ml.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
+from constructs.ml.xgboost_image import XgboostImage
+from constructs.network.https_egress import https_egress_security_group
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
-from constructs.encrypted_log_group import allow_cloudwatch_logs
-from constructs.nag_findings import acknowledge_wildcards
-from constructs.removal import removal_policy
+from constructs.core.encrypted_log_group import allow_cloudwatch_logs
+from constructs.core.nag import acknowledge_wildcards
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
 GLUE_LOG_GROUPS_REASON = (

@@ -12,10 +12,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
-from constructs.encrypted_log_group import EncryptedLogGroup
+from constructs.core.encrypted_log_group import EncryptedLogGroup
 from platform_config.storage import StorageConfig
 
-LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
+LAMBDA_ROOT = Path(__file__).resolve().parents[2] / "lambda"
 
 # Powertools for AWS Lambda (Python) v3, published by AWS as a public layer in every commercial
 # region under the same account, so one Fn::Sub serves an environment-agnostic stack.

@@ -12,7 +12,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from constructs import Construct
-from constructs.removal import removal_policy
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
 

@@ -7,7 +7,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
-from constructs.removal import removal_policy
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 from platform_config.streaming import KinesisConfig
 

@@ -6,7 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
-from constructs.removal import removal_policy
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
 

@@ -10,8 +10,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_msk as msk
 
 from constructs import Construct
-from constructs.encrypted_log_group import EncryptedLogGroup
-from constructs.removal import removal_policy
+from constructs.core.encrypted_log_group import EncryptedLogGroup
+from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 from platform_config.streaming import MskProvisionedConfig
 

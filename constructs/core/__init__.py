@@ -1,0 +1,1 @@
+"""Shared building blocks: buckets, log groups, functions, alarm topics, cdk-nag helpers."""

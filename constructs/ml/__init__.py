@@ -1,0 +1,1 @@
+"""ML constructs: the SageMaker training pipeline, model serving, the endpoint and its deployer."""

@@ -1,0 +1,1 @@
+"""Network constructs: the platform VPC and its security groups."""

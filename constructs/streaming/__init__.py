@@ -1,0 +1,1 @@
+"""Streaming constructs: the Kinesis stream, Firehose into the lake, MSK and their alarms."""
