@@ -13,6 +13,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from platform_config import exit_on_config_error, load_config
+from stacks.cluster import ClusterStack
 from stacks.data_lake import DataLakeStack
 from stacks.ml import MlStack
 from stacks.network import NetworkStack
@@ -43,6 +44,8 @@ def build(app: cdk.App) -> cdk.App:
     data_lake = DataLakeStack(app, "DataLakeStack", config=config)
     StreamingStack(app, "StreamingStack", config=config, network=network, lake=data_lake)
     MlStack(app, "MlStack", config=config, network=network, lake=data_lake)
+    if config.cluster.enabled:
+        ClusterStack(app, "ClusterStack", config=config, network=network, lake=data_lake)
     return app
 
 

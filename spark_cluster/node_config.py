@@ -38,6 +38,20 @@ ROLES: tuple[Role, ...] = ("master", "worker")
 LIFECYCLE_AGENT_MODULE = "spark_cluster.lifecycle_agent"
 METRICS_PUBLISHER_MODULE = "spark_cluster.metrics_publisher"
 
+# The master's cluster metrics: published every minute by METRICS_PUBLISHER_MODULE to the
+# settings' metrics_namespace, with one dimension, METRIC_DIMENSION = settings.cluster_name.
+# The stack scales and alarms on these names.
+METRIC_DIMENSION = "Cluster"
+METRIC_NAMES = (
+    "AliveWorkers",
+    "CoresTotal",
+    "CoresUsed",
+    "MemoryTotalMb",
+    "MemoryUsedMb",
+    "WaitingApps",
+    "WaitingDrivers",
+)
+
 # File names in the mapping render_node_files returns.
 SPARK_DEFAULTS = "spark-defaults.conf"
 SPARK_ENV = "spark-env.sh"

@@ -69,6 +69,13 @@ PINNED: dict[str, dict[str, str]] = {
         "DeploymentFailedEventsKey8C66B67B": "AWS::KMS::Key",
         "DeploymentFailedEventsC04EFF28": "AWS::SQS::Queue",
     },
+    "ClusterStack": {
+        "AlarmTopicKeyBA1A4AA7": "AWS::KMS::Key",
+        "LogsKeyB5D1D597": "AWS::KMS::Key",
+        "LogsLogGroupF3C6ECB9": "AWS::Logs::LogGroup",
+        "VolumeKeyD8D75A26": "AWS::KMS::Key",
+        "SecretKeyBCA64351": "AWS::KMS::Key",
+    },
 }
 
 

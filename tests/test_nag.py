@@ -17,6 +17,7 @@ import pytest
 from aws_cdk import aws_sqs as sqs
 
 from app import create_app
+from tests.cluster.acknowledged import cluster_acknowledged
 from tests.synthesis import Synthesized, cdk_json_context, platform_app
 
 NAG_PACK = "AwsSolutions-"
@@ -161,8 +162,13 @@ def streaming_acknowledged(profile: str) -> set[tuple[str, str, str]]:
 
 # (stack, logical ID, finding) for each profile.
 ACKNOWLEDGED: dict[str, set[tuple[str, str, str]]] = {
-    "dev": {*ml_acknowledged("dev"), *DATA_LAKE_ACKNOWLEDGED, *streaming_acknowledged("dev")},
-    "prod": {*ml_acknowledged("prod"), *DATA_LAKE_ACKNOWLEDGED, *streaming_acknowledged("prod")},
+    profile: {
+        *ml_acknowledged(profile),
+        *DATA_LAKE_ACKNOWLEDGED,
+        *streaming_acknowledged(profile),
+        *cluster_acknowledged(profile),
+    }
+    for profile in ("dev", "prod")
 }
 
 

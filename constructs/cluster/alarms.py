@@ -1,0 +1,143 @@
+"""ClusterAlarms: the cluster's health, to the alarm topic."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+
+from constructs import Construct
+from constructs.cluster.metrics import ClusterMetrics
+from constructs.core.alarm_topic import AlarmTopic
+
+SPOT_WARNING = "EC2 Spot Instance Interruption Warning"
+
+
+def _group_metric(name: str, group_name: str) -> cloudwatch.Metric:
+    return cloudwatch.Metric(
+        namespace="AWS/AutoScaling",
+        metric_name=name,
+        dimensions_map={"AutoScalingGroupName": group_name},
+        statistic=cloudwatch.Stats.MINIMUM,
+        period=cdk.Duration.minutes(5),
+    )
+
+
+class ClusterAlarms(Construct):
+    """Alarms (and their recoveries) to `topic`:
+
+    - WorkersBelowMin: fewer workers in service than the group's minimum (capacity or Spot
+      shortage, failing boots);
+    - MasterMissing: the master group has no instance in service;
+    - MasterNotReporting: the master published no cluster metrics (Spark master or publisher
+      down), which also means the workers no longer scale;
+    - Spot interruptions: EC2's two-minute warnings, sent by an EventBridge rule. The warning
+      carries no group name, so it covers every Spot instance of the account and Region.
+
+    Props:
+        topic: the AlarmTopic to notify.
+        master_group_name, worker_group_name: the two Auto Scaling groups (group metrics on).
+        metrics: the master's cluster metrics.
+        evaluation_periods: five-minute periods an alarm condition must last.
+        spot_rule_name: the EventBridge rule's name (unique per profile).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        topic: AlarmTopic,
+        master_group_name: str,
+        worker_group_name: str,
+        metrics: ClusterMetrics,
+        evaluation_periods: int,
+        spot_rule_name: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        prefix = worker_group_name
+        below_min = cloudwatch.MathExpression(
+            expression="in_service - min_size",
+            using_metrics={
+                "in_service": _group_metric("GroupInServiceInstances", worker_group_name),
+                "min_size": _group_metric("GroupMinSize", worker_group_name),
+            },
+            label="Workers in service above the minimum",
+            period=cdk.Duration.minutes(5),
+        )
+        self.workers_below_min = below_min.create_alarm(
+            self,
+            "WorkersBelowMin",
+            alarm_name=f"{prefix}-below-min",
+            alarm_description="Fewer Spark workers in service than the group's minimum",
+            threshold=0,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        self.master_missing = _group_metric(
+            "GroupInServiceInstances", master_group_name
+        ).create_alarm(
+            self,
+            "MasterMissing",
+            alarm_name=f"{master_group_name}-missing",
+            alarm_description="No Spark master in service: workers cannot register, jobs fail",
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        self.master_not_reporting = metrics.metric(
+            "CoresTotal", statistic=cloudwatch.Stats.SAMPLE_COUNT, period=cdk.Duration.minutes(5)
+        ).create_alarm(
+            self,
+            "MasterNotReporting",
+            alarm_name=f"{master_group_name}-not-reporting",
+            alarm_description="The Spark master published no cluster metrics: the master or "
+            "its publisher is down, and the workers no longer scale on load",
+            threshold=1,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        for alarm in (self.workers_below_min, self.master_missing, self.master_not_reporting):
+            topic.notify(alarm)
+
+        instance = events.EventField.from_path("$.detail.instance-id")
+        action = events.EventField.from_path("$.detail.instance-action")
+        self.spot_interruptions = events.Rule(
+            self,
+            "SpotInterruptions",
+            rule_name=spot_rule_name,
+            description="EC2 Spot interruption warnings (this account and Region) to the "
+            "alarm topic",
+            event_pattern=events.EventPattern(source=["aws.ec2"], detail_type=[SPOT_WARNING]),
+            targets=[
+                targets.SnsTopic(
+                    topic.topic,
+                    message=events.RuleTargetInput.from_text(
+                        f"Spot interruption warning for {instance} ({action}); Spark workers "
+                        "decommission and migrate their blocks"
+                    ),
+                )
+            ],
+        )
+        topic.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowEventBridgeSpotWarnings",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                # The rule's ARN from its name: a reference would make key, topic and rule
+                # depend on each other.
+                conditions={
+                    "ArnEquals": {
+                        "aws:SourceArn": cdk.Stack.of(self).format_arn(
+                            service="events", resource="rule", resource_name=spot_rule_name
+                        )
+                    }
+                },
+            )
+        )
