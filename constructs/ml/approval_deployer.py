@@ -36,6 +36,27 @@ FAILED_EVENT_RETENTION = cdk.Duration.days(14)
 
 
 class ApprovalDeployer(Construct):
+    """Deploys each approved model package of one group to the GPU endpoint described by `spec`.
+
+    Creates the deployer Lambda (lambda/model_deployer, its own encrypted log group), two
+    EventBridge rules on the default bus (package "Approved" in `model_package_group_name`;
+    `spec.endpoint_name` IN_SERVICE), and one KMS-encrypted, TLS-only queue for events that
+    EventBridge cannot deliver or that the function still fails on after its retries.
+
+    Secure defaults: the function's role gets only the statements of the table in
+    lambda/model_deployer/README.md, each scoped to this group, this endpoint and its config
+    names; it may pass only `execution_role`, only to SageMaker; the queue's key lets
+    EventBridge encrypt only for this account.
+
+    :param spec: the endpoint the function creates and updates.
+    :param model_package_group_name: the group whose approvals trigger a deployment.
+    :param execution_role: the role the endpoint's model runs with (passed to SageMaker).
+    :param artifacts: where the approved packages' model artifacts live (read to validate them).
+    :param alarms: the auto-rollback alarms of every blue/green update.
+    :param storage: removal policy of the log group, keys and queue.
+    :param log_retention_days: retention of the function's log group.
+    """
+
     def __init__(
         self,
         scope: Construct,

@@ -17,6 +17,18 @@ _MICROSECONDS_PER_MS = 1000
 
 
 class EndpointAlarms(Construct):
+    """The two alarms of one endpoint variant: model-container 5xx responses and model latency.
+
+    Creates `errors` (Invocation5XXErrors per minute at or above `invocation_5xx_count`, two
+    minutes in a row) and `latency` (p90 ModelLatency above `model_latency_ms`, three minutes in
+    a row), on `spec`'s endpoint and variant. Missing data is not breaching, so an idle or
+    not-yet-deployed endpoint does not alarm. `alarms` lists both: the deployer's rollback alarms.
+
+    :param spec: the endpoint and variant the alarms watch.
+    :param invocation_5xx_count: 5xx responses in one minute that breach.
+    :param model_latency_ms: model latency, in milliseconds, that breaches.
+    """
+
     def __init__(
         self,
         scope: Construct,

@@ -10,6 +10,14 @@ VARIANT_NAME = "AllTraffic"
 
 @dataclass(frozen=True)
 class EndpointSpec:
+    """What the GPU real-time endpoint looks like: name, instance type, capacity range,
+    autoscaling target, data capture, encryption key and network placement.
+
+    Plain data, no CDK resources: the stack builds one and hands it to the approval deployer
+    (which passes it to its Lambda as environment variables), to the pinned endpoint and to the
+    endpoint alarms, so the three cannot disagree about the endpoint.
+    """
+
     endpoint_name: str
     instance_type: str
     min_capacity: int

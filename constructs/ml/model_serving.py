@@ -38,6 +38,20 @@ class S3Location:
 
 
 class ModelServing(Construct):
+    """The execution role and security group of the SageMaker Model behind the GPU endpoint.
+
+    Creates `role`, assumable only by SageMaker, allowed to pull `image`, read
+    `model_artifacts`, write under `data_capture`, write the endpoint's own log groups and
+    manage the network interfaces of VPC mode, with the KMS actions each location's key needs;
+    and `security_group`, in `vpc`, with no ingress and HTTPS egress only. Every wildcard is
+    acknowledged for cdk-nag with its reason.
+
+    :param vpc: the VPC the endpoint's instances run in.
+    :param image: the inference container image.
+    :param model_artifacts: where model artifacts may be read from.
+    :param data_capture: where captured requests and responses are written.
+    """
+
     def __init__(
         self,
         scope: Construct,

@@ -26,6 +26,20 @@ SCALE_OUT_COOLDOWN = 300
 
 
 class PinnedEndpoint(Construct):
+    """A GPU endpoint that CloudFormation owns, serving one fixed model artifact.
+
+    Creates the Model (network isolation, VPC mode with `spec`'s subnets and security groups),
+    the EndpointConfig (one variant at `spec.min_capacity` instances, volume and captured data
+    encrypted with `spec.kms_key_arn` where the instance family allows it), the Endpoint, and
+    target-tracking autoscaling on invocations per instance between `spec.min_capacity` and
+    `spec.max_capacity`.
+
+    :param spec: the endpoint's name, instance type, capacity, capture and network settings.
+    :param model_data_url: the `s3://` URL of a model.tar.gz laid out as PackageModel writes it.
+    :param image_uri: the inference container image.
+    :param execution_role: the role the model runs with; its default policy is created first.
+    """
+
     def __init__(
         self,
         scope: Construct,
