@@ -261,20 +261,23 @@ class WorkersConfig(Section):
             )
         return value
 
-    @model_validator(mode="after")
-    def _schedules_fit(self) -> Self:
-        names = [schedule.name for schedule in self.schedules]
+    @field_validator("schedules")
+    @classmethod
+    def _schedules_fit(
+        cls, value: list[ScheduleConfig], info: ValidationInfo
+    ) -> list[ScheduleConfig]:
+        names = [schedule.name for schedule in value]
         if len(set(names)) != len(names):
-            raise ValueError(f"schedules: a name is used twice in {names}")
-        for schedule in self.schedules:
+            raise ValueError(f"a name is used twice in {names}")
+        maximum = info.data.get("max_capacity")
+        for schedule in value:
             for key in ("min_capacity", "desired_capacity", "max_capacity"):
-                value = getattr(schedule, key)
-                if value is not None and value > self.max_capacity:
+                capacity = getattr(schedule, key)
+                if maximum is not None and capacity is not None and capacity > maximum:
                     raise ValueError(
-                        f"schedules {schedule.name}.{key} ({value}) exceeds max_capacity "
-                        f"({self.max_capacity})"
+                        f"{schedule.name}.{key} ({capacity}) exceeds max_capacity ({maximum})"
                     )
-        return self
+        return value
 
 
 class VolumesConfig(Section):

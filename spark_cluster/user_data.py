@@ -160,6 +160,7 @@ def cloudwatch_agent_config(node: NodeBootstrap) -> dict[str, Any]:
             "log_stream_name": f"{{instance_id}}/{name}",
         }
 
+    dimensions = {"Cluster": str(node.settings.get("cluster_name", "spark")), "Role": node.role}
     return {
         "agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
         "logs": {
@@ -173,13 +174,18 @@ def cloudwatch_agent_config(node: NodeBootstrap) -> dict[str, Any]:
                 }
             }
         },
+        # Static dimensions only: one series per role, whatever the instances (Spot churn
+        # would otherwise create a billed series per instance), and no `${aws:...}` lookups,
+        # which would need ec2:DescribeTags on Resource *.
         "metrics": {
             "namespace": node.node_metrics_namespace,
-            "append_dimensions": {"AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
-            "aggregation_dimensions": [["AutoScalingGroupName"]],
             "metrics_collected": {
-                "mem": {"measurement": ["mem_used_percent"]},
-                "disk": {"measurement": ["used_percent"], "resources": ["/", "/data"]},
+                "mem": {"measurement": ["mem_used_percent"], "append_dimensions": dimensions},
+                "disk": {
+                    "measurement": ["used_percent"],
+                    "resources": ["/", "/data"],
+                    "append_dimensions": dimensions,
+                },
             },
         },
     }
