@@ -209,10 +209,12 @@ def _ports(cluster: ClusterConfig) -> SparkPorts:
     ports = cluster.ports
     return SparkPorts(
         master=ports.master,
+        master_ui=ports.master_ui,
         worker=ports.worker,
         worker_ui=ports.worker_ui,
         block_manager=ports.block_manager,
         driver=ports.driver,
+        driver_ui=ports.driver_ui,
         max_retries=ports.max_retries,
     )
 

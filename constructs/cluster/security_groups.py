@@ -15,14 +15,19 @@ class SparkPorts:
     """Spark's pinned ports. Driver and block-manager ports are ranges of `max_retries + 1`."""
 
     master: int
+    master_ui: int
     worker: int
     worker_ui: int
     block_manager: int
     driver: int
+    driver_ui: int
     max_retries: int
 
     def driver_range(self) -> ec2.Port:
         return ec2.Port.tcp_range(self.driver, self.driver + self.max_retries)
+
+    def driver_ui_range(self) -> ec2.Port:
+        return ec2.Port.tcp_range(self.driver_ui, self.driver_ui + self.max_retries)
 
     def block_manager_range(self) -> ec2.Port:
         return ec2.Port.tcp_range(self.block_manager, self.block_manager + self.max_retries)
@@ -31,10 +36,11 @@ class SparkPorts:
 class SparkSecurityGroups(Construct):
     """Two security groups with no ingress from anywhere but each other, and no port 22:
 
-    - master <- workers: the master RPC port, and the driver and block-manager ranges (drivers
-      submitted on the master, in client mode, talk to their executors both ways);
-    - workers <- master: the worker RPC port, the worker UI (the master's UI proxies it), the
-      driver and block-manager ranges;
+    - master <- workers: the master RPC port, the master UI (its JSON status, read by the
+      workers' drain agent), and the driver and block-manager ranges (drivers submitted on
+      the master, in client mode, talk to their executors both ways);
+    - workers <- master: the worker RPC port, the worker UI and the driver UI range (the
+      master's UI proxies them), the driver and block-manager ranges;
     - workers <- workers: the driver and block-manager ranges (shuffle, block migration during
       decommissioning, drivers in cluster mode).
 
@@ -77,10 +83,12 @@ class SparkSecurityGroups(Construct):
 
         workers, master = self.workers, self.master
         allow(workers, master, ec2.Port.tcp(ports.master), "Workers register with the master")
+        allow(workers, master, ec2.Port.tcp(ports.master_ui), "Workers read the master status")
         allow(workers, master, ports.driver_range(), "Executors to drivers on the master")
         allow(workers, master, ports.block_manager_range(), "Executors to the driver blocks")
         allow(master, workers, ec2.Port.tcp(ports.worker), "Master to worker RPC")
         allow(master, workers, ec2.Port.tcp(ports.worker_ui), "Master UI proxies worker UIs")
+        allow(master, workers, ports.driver_ui_range(), "Master UI proxies driver UIs")
         allow(master, workers, ports.driver_range(), "Drivers on the master to executors")
         allow(master, workers, ports.block_manager_range(), "Drivers fetch executor blocks")
         workers.add_ingress_rule(workers, ports.block_manager_range(), "Shuffle and migration")

@@ -175,6 +175,8 @@ def test_security_groups_open_only_spark_ports_to_each_other(synthesized: Synthe
     retries = ports.max_retries
     assert opened == {
         (ports.master, ports.master),
+        (ports.master_ui, ports.master_ui),
+        (ports.driver_ui, ports.driver_ui + retries),
         (ports.worker, ports.worker),
         (ports.worker_ui, ports.worker_ui),
         (ports.driver, ports.driver + retries),
