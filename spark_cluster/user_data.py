@@ -162,7 +162,7 @@ def cloudwatch_agent_config(node: NodeBootstrap) -> dict[str, Any]:
 
     dimensions = {"Cluster": str(node.settings.get("cluster_name", "spark")), "Role": node.role}
     return {
-        "agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
+        "agent": {"metrics_collection_interval": 60, "run_as_user": "root", "omit_hostname": True},
         "logs": {
             "logs_collected": {
                 "files": {
@@ -174,9 +174,9 @@ def cloudwatch_agent_config(node: NodeBootstrap) -> dict[str, Any]:
                 }
             }
         },
-        # Static dimensions only: one series per role, whatever the instances (Spot churn
-        # would otherwise create a billed series per instance), and no `${aws:...}` lookups,
-        # which would need ec2:DescribeTags on Resource *.
+        # Static dimensions only (no host, no device): one series per role and mount, whatever
+        # the instances (Spot churn would otherwise create a billed series per instance), and
+        # no `${aws:...}` lookups, which would need ec2:DescribeTags on Resource *.
         "metrics": {
             "namespace": node.node_metrics_namespace,
             "metrics_collected": {
@@ -184,6 +184,7 @@ def cloudwatch_agent_config(node: NodeBootstrap) -> dict[str, Any]:
                 "disk": {
                     "measurement": ["used_percent"],
                     "resources": ["/", "/data"],
+                    "drop_device": True,
                     "append_dimensions": dimensions,
                 },
             },

@@ -136,6 +136,8 @@ def test_cloudwatch_agent_ships_logs_and_memory_and_disk() -> None:
     assert collected["mem"]["measurement"] == ["mem_used_percent"]
     assert collected["disk"]["resources"] == ["/", "/data"]
     assert collected["mem"]["append_dimensions"] == {"Cluster": "spark", "Role": "worker"}
+    assert agent["agent"]["omit_hostname"] is True
+    assert collected["disk"]["drop_device"] is True
     # No ${aws:...} placeholders, which would need ec2:DescribeTags on Resource *.
     assert "${" not in json.dumps(agent)
 
