@@ -69,6 +69,7 @@ test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK=
 lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized templates
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
 snapshot-update: install ## Accept template changes into the snapshot tests

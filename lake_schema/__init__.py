@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 
@@ -41,7 +42,7 @@ class TableSchema:
         return SCHEMA_DIR / f"{self.name}.json"
 
 
-def _column(raw: dict) -> Column:
+def _column(raw: dict[str, Any]) -> Column:
     return Column(
         name=raw["name"],
         type=raw["type"],

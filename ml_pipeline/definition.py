@@ -70,7 +70,12 @@ class Parameter:
     def __post_init__(self) -> None:
         if not _NAME.match(self.name):
             raise DefinitionError(f"parameter name {self.name!r} must match {_NAME.pattern}")
-        expected = {"String": str, "Integer": int, "Float": (int, float), "Boolean": bool}
+        expected: dict[str, type | tuple[type, ...]] = {
+            "String": str,
+            "Integer": int,
+            "Float": (int, float),
+            "Boolean": bool,
+        }
         valid = isinstance(self.default, expected[self.type])
         if self.type in ("Integer", "Float") and isinstance(self.default, bool):
             valid = False

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 CONFIG_EXIT_CODE = 2
 
@@ -38,7 +39,7 @@ def _model_at(model: type[BaseModel], location: tuple[str | int, ...]) -> type[B
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _describe(model: type[BaseModel], error: dict[str, Any]) -> tuple[str, str]:
+def _describe(model: type[BaseModel], error: ErrorDetails) -> tuple[str, str]:
     """(value shown to the user, what is allowed) for one pydantic error."""
     kind = error["type"]
     location = error["loc"]

@@ -83,56 +83,70 @@ class StreamingStack(PlatformStack):
             description="Data and ML platform: Kinesis, Firehose to the raw zone, optional MSK",
         )
         streaming = config.streaming
-        prefix = config.name_prefix
         self.alarm_topic_construct = AlarmTopic(
             self,
             "AlarmTopic",
-            topic_name=f"{prefix}-streaming-alarms",
+            topic_name=f"{config.name_prefix}-streaming-alarms",
             email_subscriptions=streaming.alarms.email_subscriptions,
             storage=config.storage,
         )
         self.alarm_topic: sns.ITopic = self.alarm_topic_construct.topic
-        alarms = StreamingAlarms(
+        self._alarms = StreamingAlarms(
             self, "Alarms", config=streaming.alarms, topic=self.alarm_topic_construct
         )
+        self._add_stream()
+        self._add_transform()
+        self._lake = lake
+        self.kinesis_delivery = self._deliver_to_lake(
+            "KinesisToLake", "events-from-kinesis", KinesisSource(self.stream)
+        )
+        self.delivery_stream_name: str = self.kinesis_delivery.delivery_stream_name
+        self.kafka_cluster_arn: str | None = None
+        self.kafka_client_security_group: ec2.ISecurityGroup | None = None
+        self.kafka_delivery: FirehoseToLake | None = None
+        if streaming.msk.mode != "none":
+            self._add_kafka(network.vpc)
+        self._outputs()
 
+    def _add_stream(self) -> None:
         events = EncryptedEventStream(
             self,
             "Events",
-            kinesis_config=streaming.kinesis,
-            storage=config.storage,
-            stream_name=f"{prefix}-events",
+            kinesis_config=self.config.streaming.kinesis,
+            storage=self.config.storage,
+            stream_name=f"{self.config.name_prefix}-events",
         )
         self.stream: kinesis.IStream = events.stream
         self.stream_key: kms.IKey = events.key
-        alarms.watch_stream(self.stream)
+        self._alarms.watch_stream(self.stream)
 
+    def _add_transform(self) -> None:
+        settings = self.config.streaming.transform
         transform = PythonFunction(
             self,
             "Transform",
             source="firehose_transform",
             description="Firehose transform: validate and normalise events, partition by date",
-            storage=config.storage,
-            log_retention_days=config.log_retention_days,
-            memory_size=streaming.transform.memory_mib,
-            timeout=cdk.Duration.seconds(streaming.transform.timeout_seconds),
+            storage=self.config.storage,
+            log_retention_days=self.config.log_retention_days,
+            memory_size=settings.memory_mib,
+            timeout=cdk.Duration.seconds(settings.timeout_seconds),
             # A cap on concurrent copies: a backlog (or Firehose's retries after an outage)
             # cannot take the account's shared Lambda concurrency from other functions, nor
             # run up an unbounded bill. Firehose retries throttled invocations, so records
             # wait rather than being lost; the throttle alarm says when the cap is too low.
-            reserved_concurrency=streaming.transform.reserved_concurrency,
+            reserved_concurrency=settings.reserved_concurrency,
             environment={"POWERTOOLS_METRICS_NAMESPACE": "DataPlatform/Events"},
             extra_files={"events.json": lake_schema.EVENTS.source_path},
         )
         self.transform_function: lambda_.IFunction = transform.function
-        # The function already waits for its role through Fn::GetAtt; the Lambda L2 also lists
-        # the role in DependsOn, which cfn-lint flags as redundant (W3005). Keep the policy.
-        transform_policy = transform.role.node.find_child("DefaultPolicy").node.default_child
-        transform.function.node.default_child.add_override(
-            "DependsOn", [self.get_logical_id(transform_policy)]
-        )
-        alarms.watch_function("Transform", self.transform_function)
+        self._alarms.watch_function("Transform", self.transform_function)
 
+    def _deliver_to_lake(
+        self, construct_id: str, name_suffix: str, source: KinesisSource | KafkaSource
+    ) -> FirehoseToLake:
+        lake = self._lake
+        name = f"{self.config.name_prefix}-{name_suffix}"
         destination = LakeDestination(
             bucket=lake.raw_bucket,
             key=lake.lake_key,
@@ -141,82 +155,67 @@ class StreamingStack(PlatformStack):
             events_prefix=LAKE_LAYOUT.events,
             errors_prefix=LAKE_LAYOUT.errors,
         )
-
-        def to_lake(
-            construct_id: str, name: str, source: KinesisSource | KafkaSource
-        ) -> FirehoseToLake:
-            delivery = FirehoseToLake(
-                self,
-                construct_id,
-                delivery_stream_name=name,
-                source=source,
-                destination=destination,
-                transform=self.transform_function,
-                firehose_config=streaming.firehose,
-                log_retention_days=config.log_retention_days,
-                storage=config.storage,
-            )
-            alarms.watch_delivery(construct_id, name)
-            # Where Lake Formation governs the catalog, reading the table's schema for the
-            # Parquet conversion also needs a Lake Formation DESCRIBE grant (None when off).
-            lake.grant_lake_formation_table(
-                self,
-                f"{construct_id}SchemaAccess",
-                role=delivery.role,
-                database_name=destination.database_name,
-                table_name=destination.table_name,
-                permissions=("DESCRIBE",),
-            )
-            return delivery
-
-        self.kinesis_delivery = to_lake(
-            "KinesisToLake", f"{prefix}-events-from-kinesis", KinesisSource(self.stream)
+        delivery = FirehoseToLake(
+            self,
+            construct_id,
+            delivery_stream_name=name,
+            source=source,
+            destination=destination,
+            transform=self.transform_function,
+            firehose_config=self.config.streaming.firehose,
+            log_retention_days=self.config.log_retention_days,
+            storage=self.config.storage,
         )
-        self.delivery_stream_name: str = self.kinesis_delivery.delivery_stream_name
+        self._alarms.watch_delivery(construct_id, name)
+        # Where Lake Formation governs the catalog, reading the table's schema for the
+        # Parquet conversion also needs a Lake Formation DESCRIBE grant (None when off).
+        lake.grant_lake_formation_table(
+            self,
+            f"{construct_id}SchemaAccess",
+            role=delivery.role,
+            database_name=destination.database_name,
+            table_name=destination.table_name,
+            permissions=("DESCRIBE",),
+        )
+        return delivery
 
-        self.kafka_cluster_arn: str | None = None
-        self.kafka_client_security_group: ec2.ISecurityGroup | None = None
-        self.kafka_delivery: FirehoseToLake | None = None
-        if streaming.msk.mode != "none":
-            self._add_kafka(config, network, alarms)
-            if streaming.msk.deliver_to_lake:
-                assert self.kafka_cluster_arn is not None
-                policy = FirehoseClusterPolicy(
-                    self, "KafkaFirehoseAccess", cluster_arn=self.kafka_cluster_arn
-                )
-                self.kafka_delivery = to_lake(
-                    "KafkaToLake",
-                    f"{prefix}-events-from-msk",
-                    KafkaSource(cluster_arn=self.kafka_cluster_arn, topic=streaming.msk.topic),
-                )
-                # Firehose opens its VPC connection on creation: the policy must be in place.
-                self.kafka_delivery.delivery_stream.node.add_dependency(policy)
-
-        self._outputs()
-
-    def _add_kafka(
-        self, config: PlatformConfig, network: VpcProvider, alarms: StreamingAlarms
-    ) -> None:
-        msk_config = config.streaming.msk
+    def _add_kafka(self, vpc: ec2.IVpc) -> None:
+        msk_config = self.config.streaming.msk
         access = KafkaClientSecurityGroup(
             self,
             "KafkaClients",
-            vpc=network.vpc,
+            vpc=vpc,
             client_security_group_ids=msk_config.client_security_group_ids,
         )
         self.kafka_client_security_group = access.security_group
-        subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
-        cluster_name = f"{config.name_prefix}-events"
+        subnets = vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        cluster_arn = self._kafka_cluster(subnets, access.security_group)
+        self.kafka_cluster_arn = cluster_arn
+        if not msk_config.deliver_to_lake:
+            return
+        policy = FirehoseClusterPolicy(self, "KafkaFirehoseAccess", cluster_arn=cluster_arn)
+        self.kafka_delivery = self._deliver_to_lake(
+            "KafkaToLake",
+            "events-from-msk",
+            KafkaSource(cluster_arn=cluster_arn, topic=msk_config.topic),
+        )
+        # Firehose opens its VPC connection on creation: the policy must be in place.
+        self.kafka_delivery.delivery_stream.node.add_dependency(policy)
+
+    def _kafka_cluster(
+        self, subnets: ec2.SelectedSubnets, security_group: ec2.ISecurityGroup
+    ) -> str:
+        msk_config = self.config.streaming.msk
+        cluster_name = f"{self.config.name_prefix}-events"
         if msk_config.mode == "serverless":
             serverless = ServerlessKafkaCluster(
                 self,
                 "Kafka",
                 cluster_name=cluster_name,
                 subnets=subnets,
-                security_group=access.security_group,
+                security_group=security_group,
             )
-            self.kafka_cluster_arn = serverless.cluster_arn
-            return
+            return serverless.cluster_arn
         assert msk_config.provisioned is not None  # config validation guarantees it
         provisioned = ProvisionedKafkaCluster(
             self,
@@ -224,13 +223,13 @@ class StreamingStack(PlatformStack):
             cluster_name=cluster_name,
             sizing=msk_config.provisioned,
             subnets=subnets,
-            security_group=access.security_group,
+            security_group=security_group,
             multi_vpc_iam=msk_config.deliver_to_lake,
-            log_retention_days=config.log_retention_days,
-            storage=config.storage,
+            log_retention_days=self.config.log_retention_days,
+            storage=self.config.storage,
         )
-        self.kafka_cluster_arn = provisioned.cluster_arn
-        alarms.watch_kafka_storage(cluster_name, provisioned.broker_count)
+        self._alarms.watch_kafka_storage(cluster_name, provisioned.broker_count)
+        return provisioned.cluster_arn
 
     def _outputs(self) -> None:
         cdk.CfnOutput(self, "StreamName", value=self.stream.stream_name)

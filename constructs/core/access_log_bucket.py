@@ -6,6 +6,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.cfn import default_resource
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
@@ -42,7 +43,7 @@ class AccessLogBucket(Construct):
             ],
             removal_policy=removal_policy(storage),
         )
-        cdk.Validations.of(self.bucket.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(self.bucket)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-S1",
                 reason="This bucket is the server access log destination; logging it to itself "

@@ -25,6 +25,7 @@ import jsii
 from aws_cdk import aws_iam as iam
 
 import constructs as constructs_lib
+from constructs.core.cfn import default_policy, default_resource
 
 NAG_METADATA_KEY = "cdk_nag"
 
@@ -32,7 +33,7 @@ NAG_METADATA_KEY = "cdk_nag"
 def _flatten_intrinsic(node: dict[str, Any]) -> str | None:
     if "Fn::Join" in node:
         delimiter, items = node["Fn::Join"]
-        return delimiter.join(flatten_cfn_reference(item) for item in items)
+        return str(delimiter).join(flatten_cfn_reference(item) for item in items)
     if "Fn::Sub" in node:
         return flatten_cfn_reference(node["Fn::Sub"])
     if "Fn::GetAtt" in node:
@@ -90,7 +91,7 @@ def acknowledge_wildcard_resources(
     policy: iam.Policy, resources: Sequence[str], reason: str
 ) -> None:
     """Acknowledge AwsSolutions-IAM5 for exactly `resources` (as written in `policy`)."""
-    cfn_policy = policy.node.default_child
+    cfn_policy = default_resource(policy)
     assert isinstance(cfn_policy, iam.CfnPolicy)
     policy.node.add_validation(_WildcardAcknowledgement(cfn_policy, resources, reason))
 
@@ -102,7 +103,7 @@ def wildcard_finding(scope: constructs_lib.Construct, resource: str) -> str:
 
 def acknowledge_wildcards(role: iam.Role, resources: Iterable[str], reason: str) -> None:
     """Acknowledge IAM5 for exactly `resources` on `role`'s default policy (which must exist)."""
-    policy = role.node.find_child("DefaultPolicy")
+    policy = default_policy(role)
     for resource in resources:
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(id=wildcard_finding(role, resource), reason=reason)

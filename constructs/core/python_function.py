@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
+from constructs.core.bundling import LocalBundler, local_bundling
+from constructs.core.cfn import default_policy, default_resource, depend_only_on
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from platform_config.storage import StorageConfig
 
@@ -26,28 +27,25 @@ _POWERTOOLS_LAYER = (
 )
 
 
-@jsii.implements(cdk.ILocalBundling)
-class _CopyWithExtras:
+def _copy_with_extras(source: Path, extra_files: Mapping[str, Path]) -> LocalBundler:
     """Local bundling: the function's folder plus named extra files (a shared schema, say).
 
-    A plain file copy on the synth machine: no Docker, no network, milliseconds. Because the
-    asset hash is taken from the output, a change to an extra file redeploys the function.
+    A plain file copy on the synth machine: milliseconds. Because the asset hash is taken from
+    the output, a change to an extra file redeploys the function.
     """
 
-    def __init__(self, source: Path, extra_files: Mapping[str, Path]) -> None:
-        self._source = source
-        self._extra_files = dict(extra_files)
-
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:
+    def bundle(output_dir: str) -> bool:
         shutil.copytree(
-            self._source,
+            source,
             output_dir,
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "README.md", "tests"),
         )
-        for name, path in self._extra_files.items():
+        for name, path in extra_files.items():
             shutil.copyfile(path, Path(output_dir) / name)
         return True
+
+    return bundle
 
 
 class PythonFunction(Construct):
@@ -110,20 +108,26 @@ class PythonFunction(Construct):
             logging_format=lambda_.LoggingFormat.JSON,
             tracing=lambda_.Tracing.ACTIVE,
         )
-        cdk.Validations.of(self.function.node.default_child).acknowledge(
+        self.wait_for_policies()
+        cdk.Validations.of(default_resource(self.function)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-L1",
                 reason="Pinned to python3.13, the runtime the handlers are tested for and that "
                 "the python313 Powertools layer is built for; move both to 3.14 together.",
             )
         )
-        cdk.Validations.of(self.role.node.find_child("DefaultPolicy")).acknowledge(
+        cdk.Validations.of(default_policy(self.role)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level "
                 "permissions; AWS documents Resource * as the only valid value.",
             )
         )
+
+    def wait_for_policies(self, *extra_policies: iam.Policy) -> None:
+        """Make the function wait for its role's default policy and `extra_policies`, and for
+        nothing else (the role itself is already ordered by the function's Fn::GetAtt)."""
+        depend_only_on(default_resource(self.function), default_policy(self.role), *extra_policies)
 
     @staticmethod
     def _code(source_dir: Path, extra_files: Mapping[str, Path]) -> lambda_.Code:
@@ -133,9 +137,5 @@ class PythonFunction(Construct):
             )
         return lambda_.Code.from_asset(
             str(source_dir),
-            bundling=cdk.BundlingOptions(
-                # Never pulled: local bundling always succeeds, so Docker is never needed.
-                image=cdk.DockerImage.from_registry("local-bundling-only"),
-                local=_CopyWithExtras(source_dir, extra_files),
-            ),
+            bundling=local_bundling(_copy_with_extras(source_dir, dict(extra_files))),
         )

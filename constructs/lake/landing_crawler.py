@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.cfn import default_resource
 from constructs.core.nag import acknowledge_wildcards
 from constructs.lake.glue_security import GlueSecurityConfiguration
 
@@ -44,7 +45,7 @@ class LandingCrawler(Construct):
                 iam.ManagedPolicy.from_aws_managed_policy_name(GLUE_SERVICE_ROLE_POLICY)
             ],
         )
-        cdk.Validations.of(self.role.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(self.role)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                 "AWSGlueServiceRole]",

@@ -21,6 +21,7 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
+from constructs.core.cfn import default_policy, default_resource
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.core.python_function import PythonFunction
 from constructs.core.removal import removal_policy
@@ -176,7 +177,7 @@ class ApprovalDeployer(Construct):
             retention_period=FAILED_EVENT_RETENTION,
             removal_policy=removal_policy(storage),
         )
-        cdk.Validations.of(queue.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(queue)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SQS3",
                 reason="This queue is itself the dead-letter destination of the deployer's "
@@ -320,16 +321,8 @@ class ApprovalDeployer(Construct):
                 )
             ],
         )
-        # Attaching a second policy makes CDK add the role to the function's DependsOn, next to
-        # the GetAtt that already orders them (cfn-lint W3005). Depend on both policies instead.
-        function = self.function.function.node.default_child
-        assert isinstance(function, cdk.CfnResource)
-        default_policy = self.function.role.node.find_child("DefaultPolicy").node.default_child
-        function.add_override(
-            "DependsOn",
-            [self._stack.get_logical_id(p) for p in (default_policy, policy.node.default_child)],
-        )
-        cdk.Validations.of(policy.node.default_child).acknowledge(
+        self.function.wait_for_policies(policy)
+        cdk.Validations.of(default_resource(policy)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="Application Auto Scaling's Register/Deregister/PutScalingPolicy take no "
@@ -341,7 +334,7 @@ class ApprovalDeployer(Construct):
     def _acknowledge(
         self, group: str, model: str, endpoint_config: str, artifacts: S3Location
     ) -> None:
-        policy = self.function.role.node.find_child("DefaultPolicy")
+        policy = default_policy(self.function.role)
         acknowledge_wildcard_resources(
             policy,
             [self._sagemaker_arn("model-package", f"{group}/*"), model, endpoint_config],

@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.cfn import default_policy
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.ml.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
 from constructs.ml.xgboost_image import XgboostImage
@@ -120,7 +121,7 @@ class ModelServing(Construct):
             )
         for statement in statements:
             self.role.add_to_policy(statement)
-        policy = self.role.node.find_child("DefaultPolicy")
+        policy = default_policy(self.role)
         prefixes = [loc.objects_arn for loc in (*model_artifacts, data_capture)]
         acknowledge_wildcard_resources(
             policy,

@@ -15,6 +15,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
+from constructs.core.cfn import default_policy, default_resource
 from constructs.ml.endpoint_spec import EndpointSpec
 from ml import contract
 from ml_pipeline.instance_storage import has_local_instance_storage
@@ -70,9 +71,7 @@ class PinnedEndpoint(Construct):
             enable_network_isolation=True,
         )
         # The role's policy must exist before SageMaker checks it can pull the image.
-        policy = execution_role.node.find_child("DefaultPolicy").node.default_child
-        assert isinstance(policy, cdk.CfnResource)
-        self.model.add_resource_dependency(policy)
+        self.model.add_resource_dependency(default_resource(default_policy(execution_role)))
         capture_on = spec.data_capture_sampling_percentage > 0
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,

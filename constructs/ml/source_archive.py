@@ -15,10 +15,10 @@ import tarfile
 from pathlib import Path
 
 import aws_cdk as cdk
-import jsii
 from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
+from constructs.core.bundling import local_bundling
 
 ARCHIVE_NAME = "sourcedir.tar.gz"
 _SKIPPED_DIRS = frozenset({"__pycache__", ".ruff_cache", ".pytest_cache", "tests"})
@@ -57,16 +57,6 @@ def write_archive(source: Path, destination: Path) -> Path:
     return destination
 
 
-@jsii.implements(cdk.ILocalBundling)
-class _TarBundling:
-    def __init__(self, source: Path) -> None:
-        self._source = source
-
-    def try_bundle(self, output_dir: str, options: object = None) -> bool:
-        write_archive(self._source, Path(output_dir) / ARCHIVE_NAME)
-        return True
-
-
 class SourceArchive(Construct):
     """`source` as one tar.gz in the CDK assets bucket, located by `s3_uri` and `file_name`."""
 
@@ -78,10 +68,8 @@ class SourceArchive(Construct):
             path=str(source),
             # The hash is of the bundled archive, so any change to the code is a new S3 key.
             asset_hash_type=cdk.AssetHashType.OUTPUT,
-            bundling=cdk.BundlingOptions(
-                # Never pulled: local bundling always succeeds, so Docker is never needed.
-                image=cdk.DockerImage.from_registry("local-bundling-only"),
-                local=_TarBundling(source),
+            bundling=local_bundling(
+                lambda output_dir: write_archive(source, Path(output_dir) / ARCHIVE_NAME).is_file(),
                 output_type=cdk.BundlingOutput.SINGLE_FILE,
             ),
         )

@@ -19,6 +19,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
+from constructs.core.cfn import default_policy, default_resource
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.ml.source_archive import SourceArchive
 from constructs.ml.xgboost_image import XgboostImage
@@ -148,9 +149,7 @@ class GpuTrainingPipeline(Construct):
             self._schedule(ml.schedule_expression)
 
     def _default_policy(self) -> cdk.CfnResource:
-        policy = self.role.node.find_child("DefaultPolicy").node.default_child
-        assert isinstance(policy, cdk.CfnResource)
-        return policy
+        return default_resource(default_policy(self.role))
 
     def _arn(self, resource: str, name: str) -> str:
         return self._stack.format_arn(service="sagemaker", resource=resource, resource_name=name)
@@ -291,7 +290,7 @@ class GpuTrainingPipeline(Construct):
                 sid="VpcJobNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
             )
         )
-        policy = role.node.find_child("DefaultPolicy")
+        policy = default_policy(role)
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",

@@ -8,6 +8,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
 
 from constructs import Construct
+from constructs.core.cfn import depend_only_on
 
 # The cdk.json switch names of the interface endpoints, and the services each one turns on.
 INTERFACE_ENDPOINTS: dict[str, tuple[ec2.InterfaceVpcEndpointAwsService, ...]] = {
@@ -90,7 +91,7 @@ class PlatformVpc(ec2.Vpc):
         provider = cdk.Stack.of(self).node.find_child(_RESTRICT_DEFAULT_SG_PROVIDER)
         handler = provider.node.find_child("Handler")
         assert isinstance(handler, cdk.CfnResource)
-        handler.add_deletion_override("DependsOn")
+        depend_only_on(handler)
 
     def add_private_interface_endpoints(
         self,

@@ -7,6 +7,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
+from constructs.core.cfn import default_resource
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 from platform_config.streaming import KinesisConfig
@@ -48,7 +49,7 @@ class EncryptedEventStream(Construct):
             encryption_key=self.key,
             removal_policy=removal_policy(storage),
         )
-        cdk.Validations.of(self.stream.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(self.stream)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-KDS3",
                 reason="The stream is encrypted with a customer-managed key with rotation, by "

@@ -27,6 +27,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.cfn import default_policy
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.core.removal import removal_policy
@@ -166,9 +167,7 @@ class FirehoseToLake(Construct):
         )
         # Firehose checks its role's permissions when the stream is created, so the policies
         # must exist first (the role itself is already a dependency through its ARN).
-        self.delivery_stream.node.add_dependency(
-            self.role.node.find_child("DefaultPolicy"), *self._policies
-        )
+        self.delivery_stream.node.add_dependency(default_policy(self.role), *self._policies)
         cdk.Validations.of(self.delivery_stream).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-KDF1",
