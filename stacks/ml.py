@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from constructs.core.secure_bucket import SecureBucket
 from constructs.ml.approval_deployer import ApprovalDeployer
@@ -64,29 +65,52 @@ class MlStack(PlatformStack):
             description="Data and ML platform: SageMaker GPU training pipeline, model registry "
             "and approval-driven GPU endpoint",
         )
-        ml = config.ml
-        prefix = config.name_prefix
+        self._artifact_storage()
+        image = XgboostImage(self, "XgboostImage")
+        code = SourceArchive(self, "TrainingCode", source=ML_SOURCE)
         subnets = network.vpc.select_subnets(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+        self.training = self._training(network.vpc, subnets, lake, image, code)
+        pipeline_artifacts = S3Location(
+            self.artifacts_bucket, self.training.artifacts_prefix, self.key
+        )
+        self._serve(network.vpc, subnets, lake, image, pipeline_artifacts)
+        self.alarms = EndpointAlarms(
+            self,
+            "EndpointAlarms",
+            spec=self.endpoint_spec,
+            invocation_5xx_count=config.ml.invocation_5xx_alarm_count,
+            model_latency_ms=config.ml.model_latency_alarm_ms,
+        )
+        self._deploy(image, pipeline_artifacts)
+        self._outputs(code)
 
-        self.key = kms.Key(
+    def _artifact_storage(self) -> None:
+        storage = self.config.storage
+        self.key = RotatingKey(
             self,
             "MlKey",
             description="Encrypts ML artifacts, checkpoints, job outputs and job volumes",
-            enable_key_rotation=True,
-            removal_policy=removal_policy(config.storage),
+            removal_policy=removal_policy(storage),
         )
-        access_logs = AccessLogBucket(self, "AccessLogs", storage=config.storage)
+        access_logs = AccessLogBucket(self, "AccessLogs", storage=storage)
         self.artifacts_bucket = SecureBucket(
             self,
             "Artifacts",
-            storage=config.storage,
+            storage=storage,
             access_logs=access_logs.bucket,
             encryption_key=self.key,
         ).bucket
-        image = XgboostImage(self, "XgboostImage")
-        code = SourceArchive(self, "TrainingCode", source=ML_SOURCE)
 
-        self.training = GpuTrainingPipeline(
+    def _training(
+        self,
+        vpc: ec2.IVpc,
+        subnets: ec2.SelectedSubnets,
+        lake: LakeForMl,
+        image: XgboostImage,
+        code: SourceArchive,
+    ) -> GpuTrainingPipeline:
+        ml, prefix = self.config.ml, self.config.name_prefix
+        return GpuTrainingPipeline(
             self,
             "Training",
             ml=ml,
@@ -94,7 +118,7 @@ class MlStack(PlatformStack):
                 pipeline=f"{prefix}-{ml.pipeline_name}",
                 model_package_group=f"{prefix}-{ml.model_package_group_name}",
             ),
-            vpc=network.vpc,
+            vpc=vpc,
             subnets=subnets.subnets,
             training_data=TrainingData(
                 bucket=lake.analytics_bucket,
@@ -106,10 +130,17 @@ class MlStack(PlatformStack):
             code=code,
             image=image,
         )
-        pipeline_artifacts = S3Location(
-            self.artifacts_bucket, self.training.artifacts_prefix, self.key
-        )
-        endpoint_name = f"{prefix}-{ml.endpoint_name}"
+
+    def _serve(
+        self,
+        vpc: ec2.IVpc,
+        subnets: ec2.SelectedSubnets,
+        lake: LakeForMl,
+        image: XgboostImage,
+        pipeline_artifacts: S3Location,
+    ) -> None:
+        ml = self.config.ml
+        endpoint_name = f"{self.config.name_prefix}-{ml.endpoint_name}"
         capture_prefix = f"{DATA_CAPTURE_PREFIX}{endpoint_name}/"
         model_artifacts = [pipeline_artifacts]
         if ml.model_data_url is not None:
@@ -117,7 +148,7 @@ class MlStack(PlatformStack):
         self.serving = ModelServing(
             self,
             "Serving",
-            vpc=network.vpc,
+            vpc=vpc,
             image=image,
             model_artifacts=model_artifacts,
             data_capture=S3Location(lake.analytics_bucket, capture_prefix, lake.lake_key),
@@ -135,13 +166,9 @@ class MlStack(PlatformStack):
             subnet_ids=tuple(subnets.subnet_ids),
             security_group_ids=(self.serving.security_group.security_group_id,),
         )
-        self.alarms = EndpointAlarms(
-            self,
-            "EndpointAlarms",
-            spec=self.endpoint_spec,
-            invocation_5xx_count=ml.invocation_5xx_alarm_count,
-            model_latency_ms=ml.model_latency_alarm_ms,
-        )
+
+    def _deploy(self, image: XgboostImage, pipeline_artifacts: S3Location) -> None:
+        ml = self.config.ml
         self.deployer: ApprovalDeployer | None = None
         self.pinned_endpoint: PinnedEndpoint | None = None
         if ml.model_data_url is None:
@@ -153,23 +180,22 @@ class MlStack(PlatformStack):
                 execution_role=self.serving.role,
                 artifacts=pipeline_artifacts,
                 alarms=self.alarms.alarms,
-                storage=config.storage,
-                log_retention_days=config.log_retention_days,
+                storage=self.config.storage,
+                log_retention_days=self.config.log_retention_days,
             )
             cdk.CfnOutput(
                 self, "DeployerFunctionName", value=self.deployer.function.function.function_name
             )
-        else:
-            # CloudFormation owns this endpoint; a deployer updating it too would fight it.
-            self.pinned_endpoint = PinnedEndpoint(
-                self,
-                "PinnedEndpoint",
-                spec=self.endpoint_spec,
-                model_data_url=ml.model_data_url,
-                image_uri=image.image_uri,
-                execution_role=self.serving.role,
-            )
-        self._outputs(code)
+            return
+        # CloudFormation owns this endpoint; a deployer updating it too would fight it.
+        self.pinned_endpoint = PinnedEndpoint(
+            self,
+            "PinnedEndpoint",
+            spec=self.endpoint_spec,
+            model_data_url=ml.model_data_url,
+            image_uri=image.image_uri,
+            execution_role=self.serving.role,
+        )
 
     def _pinned_artifact(self, url: str) -> S3Location:
         bucket_name, _, key = url.removeprefix("s3://").partition("/")

@@ -8,10 +8,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 
 from constructs import Construct
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
@@ -35,11 +35,10 @@ class AlarmTopic(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {topic_name} SNS topic",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         self.key.add_to_resource_policy(

@@ -8,6 +8,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 
 from constructs import Construct
+from constructs.core.key import RotatingKey
 from constructs.core.log_retention import retention_days as to_retention
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
@@ -27,11 +28,10 @@ class EncryptedLogGroup(Construct):
         log_group_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {construct_id} log group",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         allow_cloudwatch_logs(self.key)

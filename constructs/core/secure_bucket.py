@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
@@ -35,11 +36,10 @@ class SecureBucket(Construct):
         bucket_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key: kms.IKey = encryption_key or kms.Key(
+        self.key: kms.IKey = encryption_key or RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {construct_id} bucket",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         self.bucket = s3.Bucket(

@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 
 from constructs import Construct
 from constructs.core.encrypted_log_group import allow_cloudwatch_logs
+from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcards
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
@@ -35,11 +36,10 @@ class GlueSecurityConfiguration(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.data_key = data_key
-        self.logs_key = kms.Key(
+        self.logs_key = RotatingKey(
             self,
             "LogsKey",
             description="Encrypts the CloudWatch logs of the lake's Glue crawlers and jobs",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         allow_cloudwatch_logs(self.logs_key)

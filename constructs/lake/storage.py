@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from constructs.core.secure_bucket import SecureBucket
 from platform_config.data_lake import ZoneLifecycle
@@ -51,12 +51,11 @@ class LakeStorage(Construct):
         key_alias: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "LakeKey",
             description="Encrypts every zone of the data lake, Athena results and Glue output",
             alias=key_alias,
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs", storage=storage)

@@ -16,12 +16,12 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
 from constructs.core.cfn import default_policy, default_resource
+from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.core.python_function import PythonFunction
 from constructs.core.removal import removal_policy
@@ -151,11 +151,10 @@ class ApprovalDeployer(Construct):
         }
 
     def _failure_queue(self, storage: StorageConfig) -> sqs.Queue:
-        key = kms.Key(
+        key = RotatingKey(
             self,
             "FailedEventsKey",
             description="Encrypts the model deployer's failed-event queue",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         # EventBridge encrypts what it dead-letters with this key, so it must be allowed to.

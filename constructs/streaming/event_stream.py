@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_kinesis as kinesis
-from aws_cdk import aws_kms as kms
 
 from constructs import Construct
 from constructs.core.cfn import default_resource
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 from platform_config.streaming import KinesisConfig
@@ -28,11 +28,10 @@ class EncryptedEventStream(Construct):
         stream_name: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {stream_name} Kinesis data stream",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         on_demand = kinesis_config.capacity_mode == "on_demand"

@@ -6,11 +6,11 @@ import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_msk as msk
 
 from constructs import Construct
 from constructs.core.encrypted_log_group import EncryptedLogGroup
+from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 from platform_config.streaming import MskProvisionedConfig
@@ -79,11 +79,10 @@ class ProvisionedKafkaCluster(Construct):
         az_count = len(subnets.subnet_ids)
         self.broker_count = sizing.brokers_per_az * az_count
         self.cluster_name = cluster_name
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {cluster_name} MSK broker volumes",
-            enable_key_rotation=True,
             removal_policy=removal_policy(storage),
         )
         self.broker_logs = EncryptedLogGroup(
