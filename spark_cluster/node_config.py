@@ -36,7 +36,7 @@ ROLES: tuple[Role, ...] = ("master", "worker")
 
 # Python modules of the node's own agents (spark_cluster package), started by the units below.
 LIFECYCLE_AGENT_MODULE = "spark_cluster.lifecycle_agent"
-METRICS_PUBLISHER_MODULE = "spark_cluster.metrics_publisher"
+METRICS_PUBLISHER_MODULE = "spark_cluster.master_metrics"
 
 # The master's cluster metrics: published every minute by METRICS_PUBLISHER_MODULE to the
 # settings' metrics_namespace, with one dimension, METRIC_DIMENSION = settings.cluster_name.
@@ -371,6 +371,9 @@ def _unit(
             f"ExecStart={command}",
             "Restart=on-failure",
             "RestartSec=10",
+            # A JVM stopped with SIGTERM exits 143: a stop (by systemd or by the drain agent),
+            # not a failure to restart from.
+            "SuccessExitStatus=143",
             f"TimeoutStopSec={stop_timeout_seconds}",
             "KillMode=mixed",
             "NoNewPrivileges=true",

@@ -132,7 +132,7 @@ def test_master_runs_master_history_and_metrics() -> None:
         "--host 10.20.3.7 --port 7077 --webui-port 8080\n"
     ) in files["spark-master.service"]
     assert "org.apache.spark.deploy.history.HistoryServer" in files["spark-history.service"]
-    assert "-m spark_cluster.metrics_publisher" in files["spark-metrics.service"]
+    assert "-m spark_cluster.master_metrics" in files["spark-metrics.service"]
     # The master binds to its address; workers reach it by the zone's name.
     assert "export SPARK_MASTER_HOST=10.20.3.7\n" in files["spark-env.sh"]
     env = dict(line.split("=", 1) for line in files["cluster.env"].splitlines())
@@ -148,6 +148,9 @@ def test_worker_offers_its_cores_and_memory_to_the_master_by_name() -> None:
         "spark://master.spark.dataplatform-dev.internal:7077\n"
     ) in unit
     assert "User=spark\n" in unit
+    # The drain agent stops the decommissioned worker with SIGTERM: systemd must not restart it.
+    assert "Restart=on-failure\n" in unit
+    assert "SuccessExitStatus=143\n" in unit
     assert "-m spark_cluster.lifecycle_agent" in files["spark-lifecycle-agent.service"]
     env = dict(line.split("=", 1) for line in files["cluster.env"].splitlines())
     assert env["SPARK_WORKER_GROUP_NAME"] == "dataplatform-dev-spark-workers"
