@@ -3,7 +3,7 @@ Athena workgroup with its saved queries, and (by config) Lake Formation."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -20,11 +20,9 @@ from constructs.lake.glue_security import GlueSecurityConfiguration
 from constructs.lake.lake_formation import (
     TABLE_READ,
     TABLE_WRITE,
-    LakeFormationDatabaseGrant,
-    LakeFormationDataLocationGrant,
     LakeFormationSetup,
     LakeFormationTableGrant,
-    grant_lake_formation_access,
+    grant_landing_and_curation,
 )
 from constructs.lake.landing_crawler import LandingCrawler
 from constructs.lake.named_queries import LakeNamedQueries
@@ -56,10 +54,8 @@ class DataLakeStack(PlatformStack):
             "Athena workgroup, Lake Formation",
         )
         lake = config.data_lake
-        prefix = config.name_prefix
-        schema = lake_schema.EVENTS
         self.layout: LakeLayout = LAKE_LAYOUT
-
+        self.events_table_name: str = lake_schema.EVENTS.name
         storage = LakeStorage(
             self,
             "Storage",
@@ -68,24 +64,37 @@ class DataLakeStack(PlatformStack):
             curated=lake.zones.curated,
             analytics=lake.zones.analytics,
             results_expiration_days=lake.athena.results_expiration_days,
-            key_alias=f"alias/{prefix}-lake",
+            key_alias=f"alias/{config.name_prefix}-lake",
         )
         self.lake_key: kms.IKey = storage.key
         self.raw_bucket: s3.IBucket = storage.raw
         self.curated_bucket: s3.IBucket = storage.curated
         self.analytics_bucket: s3.IBucket = storage.analytics
         self.athena_results_bucket: s3.IBucket = storage.athena_results
+        catalog = self._catalog(storage.zones)
+        security = GlueSecurityConfiguration(
+            self,
+            "GlueSecurity",
+            name=f"{config.name_prefix}-lake",
+            data_key=self.lake_key,
+            storage=config.storage,
+        )
+        self._add_crawler(security, catalog)
+        self._add_etl_job(security)
+        self._add_athena()
+        self.lake_formation: LakeFormationSetup | None = None
+        if lake.lake_formation.enabled:
+            self._add_lake_formation(storage.zones, catalog)
+        self._outputs()
 
-        database_names = {
-            zone: f"{lake.database_prefix}_{config.profile.replace('-', '_')}_{zone}"
-            for zone in ZONES
-        }
+    def _catalog(self, zones: Mapping[str, s3.IBucket]) -> LakeCatalog:
+        lake, schema = self.config.data_lake, lake_schema.EVENTS
+        profile = self.config.profile.replace("-", "_")
+        database_names = {zone: f"{lake.database_prefix}_{profile}_{zone}" for zone in ZONES}
         self.raw_database_name: str = database_names["raw"]
         self.curated_database_name: str = database_names["curated"]
         self.analytics_database_name: str = database_names["analytics"]
-        self.events_table_name: str = schema.name
-
-        catalog = LakeCatalog(self, "Catalog", database_names=database_names, buckets=storage.zones)
+        catalog = LakeCatalog(self, "Catalog", database_names=database_names, buckets=zones)
         self.raw_events_table = ProjectedParquetTable(
             self,
             "RawEvents",
@@ -108,38 +117,36 @@ class DataLakeStack(PlatformStack):
             start_date=lake.events_start_date,
             description=f"{schema.description} Validated and deduplicated by the ETL job.",
         )
+        return catalog
 
-        security = GlueSecurityConfiguration(
-            self,
-            "GlueSecurity",
-            name=f"{prefix}-lake",
-            data_key=self.lake_key,
-            storage=config.storage,
-        )
+    def _add_crawler(self, security: GlueSecurityConfiguration, catalog: LakeCatalog) -> None:
+        schema = lake_schema.EVENTS
         self.crawler = LandingCrawler(
             self,
             "LandingCrawler",
-            name=f"{prefix}-landing-{schema.name}",
+            name=f"{self.config.name_prefix}-landing-{schema.name}",
             bucket=self.raw_bucket,
             prefix=self.layout.landing_events,
             database_name=self.raw_database_name,
             table_prefix=LANDING_TABLE_PREFIX,
-            schedule=lake.crawler.schedule,
+            schedule=self.config.data_lake.crawler.schedule,
             security=security,
         )
         self.crawler.crawler.node.add_dependency(catalog.databases["raw"])
 
+    def _add_etl_job(self, security: GlueSecurityConfiguration) -> None:
+        schema, settings = lake_schema.EVENTS, self.config.data_lake.etl_job
         self.etl_job = GlueEtlJob(
             self,
             "EtlJob",
-            name=f"{prefix}-{schema.name}-curation",
+            name=f"{self.config.name_prefix}-{schema.name}-curation",
             description=f"Validates, deduplicates and partitions raw {schema.name} into curated",
             code=JobCode(
                 script=ETL_DIR / "glue_job.py",
                 python_modules=[ETL_DIR / "events_transform.py"],
                 file_arguments={"--schema_file": schema.source_path},
             ),
-            settings=lake.etl_job,
+            settings=settings,
             security=security,
             data_access=[
                 BucketAccess(self.raw_bucket, [self.layout.events, self.layout.landing_events]),
@@ -158,43 +165,54 @@ class DataLakeStack(PlatformStack):
                 "--raw_bucket": self.raw_bucket.bucket_name,
                 "--curated_bucket": self.curated_bucket.bucket_name,
                 "--table": schema.name,
-                "--max_clock_skew_hours": str(lake.etl_job.max_clock_skew_hours),
+                "--max_clock_skew_hours": str(settings.max_clock_skew_hours),
             },
         )
 
+    def _add_athena(self) -> None:
+        athena = self.config.data_lake.athena
         workgroup = LakeWorkgroup(
             self,
             "Workgroup",
-            name=f"{prefix}-lake",
+            name=f"{self.config.name_prefix}-lake",
             results_bucket=self.athena_results_bucket,
             results_key=self.lake_key,
-            bytes_scanned_cutoff_per_query=lake.athena.bytes_scanned_cutoff_per_query,
-            delete_with_stack=config.storage.removal_policy == "destroy",
+            bytes_scanned_cutoff_per_query=athena.bytes_scanned_cutoff_per_query,
+            delete_with_stack=self.config.storage.removal_policy == "destroy",
         )
         self.athena_workgroup_name: str = workgroup.name
         LakeNamedQueries(
             self,
             "Queries",
             workgroup=workgroup.workgroup,
-            schema=schema,
+            schema=lake_schema.EVENTS,
             raw_database=self.raw_database_name,
             curated_database=self.curated_database_name,
             analytics_bucket=self.analytics_bucket.bucket_name,
-            late_arrival_hours=lake.athena.late_arrival_hours,
-            training_window_days=lake.athena.training_window_days,
+            late_arrival_hours=athena.late_arrival_hours,
+            training_window_days=athena.training_window_days,
         )
 
-        self.lake_formation: LakeFormationSetup | None = None
-        if lake.lake_formation.enabled:
-            self.lake_formation = LakeFormationSetup(
-                self,
-                "LakeFormation",
-                admins=lake.lake_formation.admins,
-                locations=storage.zones,
-                key=self.lake_key,
-            )
-            self._grant_pipeline_roles(catalog)
+    def _add_lake_formation(self, zones: Mapping[str, s3.IBucket], catalog: LakeCatalog) -> None:
+        self.lake_formation = LakeFormationSetup(
+            self,
+            "LakeFormation",
+            admins=self.config.data_lake.lake_formation.admins,
+            locations=zones,
+            key=self.lake_key,
+        )
+        grant_landing_and_curation(
+            self,
+            crawler_role=self.crawler.role,
+            job_role=self.etl_job.role,
+            raw_bucket=self.raw_bucket,
+            raw_database_name=self.raw_database_name,
+            curated_database_name=self.curated_database_name,
+            table_name=self.events_table_name,
+            after=(self.lake_formation, catalog, self.raw_events_table, self.curated_events_table),
+        )
 
+    def _outputs(self) -> None:
         for output_id, value in {
             "RawBucketName": self.raw_bucket.bucket_name,
             "CuratedBucketName": self.curated_bucket.bucket_name,
@@ -206,50 +224,6 @@ class DataLakeStack(PlatformStack):
             "LandingCrawlerName": self.crawler.name,
         }.items():
             cdk.CfnOutput(self, output_id, value=value)
-
-    def _grant_pipeline_roles(self, catalog: LakeCatalog) -> None:
-        """Lake Formation grants for this stack's own crawler and job."""
-        setup = self.lake_formation
-        assert setup is not None
-        events = self.events_table_name
-        crawler_arn = self.crawler.role.role_arn
-        job_arn = self.etl_job.role.role_arn
-        grants: list[Construct] = [
-            # The crawler creates and updates landing_* tables in the raw database.
-            LakeFormationDatabaseGrant(
-                self,
-                "CrawlerRawDatabase",
-                principal_arn=crawler_arn,
-                database_name=self.raw_database_name,
-                permissions=("CREATE_TABLE", "ALTER", "DESCRIBE"),
-            ),
-            LakeFormationDataLocationGrant(
-                self, "CrawlerRawLocation", principal_arn=crawler_arn, bucket=self.raw_bucket
-            ),
-            LakeFormationTableGrant(
-                self,
-                "JobRawEvents",
-                principal_arn=job_arn,
-                database_name=self.raw_database_name,
-                table_name=events,
-                permissions=TABLE_READ,
-            ),
-            LakeFormationTableGrant(
-                self,
-                "JobCuratedEvents",
-                principal_arn=job_arn,
-                database_name=self.curated_database_name,
-                table_name=events,
-                permissions=TABLE_WRITE,
-            ),
-        ]
-        for grant in grants:
-            # Grants name databases and tables as plain strings, so the order is explicit.
-            grant.node.add_dependency(
-                setup, catalog, self.raw_events_table, self.curated_events_table
-            )
-        grant_lake_formation_access(self.crawler.role)
-        grant_lake_formation_access(self.etl_job.role)
 
     def grant_lake_formation_table(
         self,

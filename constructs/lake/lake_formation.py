@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_s3 as s3
 
-from constructs import Construct
+from constructs import Construct, IConstruct
 from constructs.core.nag import acknowledge_wildcards
 
 TABLE_READ = ("SELECT", "DESCRIBE")
@@ -232,3 +232,56 @@ def grant_lake_formation_access(role: iam.Role) -> None:
         reason="lakeformation:GetDataAccess has no resource-level permissions; what it returns "
         "is decided by the Lake Formation grants on the role.",
     )
+
+
+def grant_landing_and_curation(
+    scope: Construct,
+    *,
+    crawler_role: iam.Role,
+    job_role: iam.Role,
+    raw_bucket: s3.IBucket,
+    raw_database_name: str,
+    curated_database_name: str,
+    table_name: str,
+    after: Sequence[IConstruct],
+) -> None:
+    """The Lake Formation grants of the lake's own pipeline, created in `scope`.
+
+    The landing crawler may create and alter tables in the raw database and read the raw
+    location; the curation job may read `table_name` in the raw database and write it in the
+    curated one. Both roles get `lakeformation:GetDataAccess`. Each grant waits for `after`
+    (the setup, the databases and tables), because grants name them as plain strings.
+    """
+    crawler_arn, job_arn = crawler_role.role_arn, job_role.role_arn
+    grants: list[Construct] = [
+        LakeFormationDatabaseGrant(
+            scope,
+            "CrawlerRawDatabase",
+            principal_arn=crawler_arn,
+            database_name=raw_database_name,
+            permissions=("CREATE_TABLE", "ALTER", "DESCRIBE"),
+        ),
+        LakeFormationDataLocationGrant(
+            scope, "CrawlerRawLocation", principal_arn=crawler_arn, bucket=raw_bucket
+        ),
+        LakeFormationTableGrant(
+            scope,
+            "JobRawEvents",
+            principal_arn=job_arn,
+            database_name=raw_database_name,
+            table_name=table_name,
+            permissions=TABLE_READ,
+        ),
+        LakeFormationTableGrant(
+            scope,
+            "JobCuratedEvents",
+            principal_arn=job_arn,
+            database_name=curated_database_name,
+            table_name=table_name,
+            permissions=TABLE_WRITE,
+        ),
+    ]
+    for grant in grants:
+        grant.node.add_dependency(*after)
+    grant_lake_formation_access(crawler_role)
+    grant_lake_formation_access(job_role)
