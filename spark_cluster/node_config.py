@@ -512,7 +512,8 @@ def imds_get(path: str, *, base_url: str = IMDS_URL, timeout: float = 2.0) -> st
         f"{base_url}/{path}", headers={"X-aws-ec2-metadata-token": token}
     )
     with urllib.request.urlopen(request, timeout=timeout) as response:
-        return response.read().decode().strip()
+        body: bytes = response.read()
+    return body.decode().strip()
 
 
 def secrets_manager_secret(secret_id: str, region: str | None) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
@@ -177,8 +177,8 @@ class ClusterStack(PlatformStack):
         for output_id, value in {
             "MasterGroupName": self.master.group_name,
             "WorkerGroupName": self.workers.group_name,
-            "MasterLaunchTemplateId": self.master.launch_template.launch_template_id,
-            "WorkerLaunchTemplateId": self.workers.launch_template.launch_template_id,
+            "MasterLaunchTemplateId": self.master.launch_template.launch_template_id or "",
+            "WorkerLaunchTemplateId": self.workers.launch_template.launch_template_id or "",
             "MasterHost": self.dns.master_host,
             "HostedZoneId": self.dns.zone.hosted_zone_id,
             "SecretArn": self.secret.secret.secret_arn,
@@ -275,7 +275,7 @@ def _bootstrap(
     )
 
 
-def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str, object]:
+def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str, Any]:
     """SparkNodeGroup's config-derived props for one role."""
     volumes = Volumes(root_gib=cluster.volumes.root_gib, data_gib=cluster.volumes.data_gib)
     common = {
@@ -309,7 +309,7 @@ def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str,
     }
 
 
-def _scaling_props(cluster: ClusterConfig) -> dict[str, object]:
+def _scaling_props(cluster: ClusterConfig) -> dict[str, Any]:
     scaling, workers = cluster.scaling, cluster.workers
     return {
         "target_cores_used_percent": scaling.target_cores_used_percent,

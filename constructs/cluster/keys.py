@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 
 from constructs import Construct
+from constructs.core.key import RotatingKey
 
 AUTOSCALING_SERVICE_LINKED_ROLE = (
     "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
@@ -37,13 +37,7 @@ class VolumeKey(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description=description,
-            enable_key_rotation=True,
-            removal_policy=removal_policy,
-        )
+        self.key = RotatingKey(self, "Key", description=description, removal_policy=removal_policy)
         service_linked_role = stack.format_arn(
             service="iam",
             region="",

@@ -16,6 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
+from constructs.core.cfn import default_policy, default_resource
 from constructs.core.nag import acknowledge_wildcard_resources, acknowledge_wildcards
 
 ROOT_DEVICE = "/dev/xvda"  # Amazon Linux 2023's root device name
@@ -122,7 +123,7 @@ class SparkNodeGroup(Construct):
             description=f"Spark {node_role} instances",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SSM_CORE_POLICY)],
         )
-        cdk.Validations.of(self.role.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(self.role)).acknowledge(
             cdk.Acknowledgment(
                 id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{SSM_CORE_POLICY}]",
                 reason="Session Manager replaces SSH (no key pair, no port 22, no public IP): "
@@ -202,7 +203,7 @@ class SparkNodeGroup(Construct):
             health_checks=autoscaling.HealthChecks.ec2(grace_period=cdk.Duration.minutes(10)),
             group_metrics=[autoscaling.GroupMetrics.all()],
         )
-        asg = self.group.node.default_child
+        asg = default_resource(self.group)
         cdk.Validations.of(asg).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-AS3",
@@ -271,7 +272,7 @@ class SparkNodeGroup(Construct):
             bucket.grant_read(self.role)
         for bucket in read_write:
             bucket.grant_read_write(self.role)
-        policy = self.role.node.find_child("DefaultPolicy")
+        policy = default_policy(self.role)
         for action in BUCKET_GRANT_ACTIONS:
             cdk.Validations.of(policy).acknowledge(
                 cdk.Acknowledgment(
@@ -304,7 +305,7 @@ class SparkNodeGroup(Construct):
             resource_arns=["*"],
             conditions={"StringEquals": {"cloudwatch:namespace": list(namespaces)}},
         )
-        cdk.Validations.of(self.role.node.find_child("DefaultPolicy")).acknowledge(
+        cdk.Validations.of(default_policy(self.role)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="cloudwatch:PutMetricData has no resource ARNs; a cloudwatch:namespace "

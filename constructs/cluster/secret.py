@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 
 from constructs import Construct
+from constructs.core.cfn import default_resource
+from constructs.core.key import RotatingKey
 
 SECRET_LENGTH = 64
 
@@ -39,11 +40,10 @@ class ClusterSecret(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
+        self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {secret_name} secret",
-            enable_key_rotation=True,
             removal_policy=removal_policy,
         )
         self.secret = secretsmanager.Secret(
@@ -59,7 +59,7 @@ class ClusterSecret(Construct):
             ),
             removal_policy=removal_policy,
         )
-        cdk.Validations.of(self.secret.node.default_child).acknowledge(
+        cdk.Validations.of(default_resource(self.secret)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-SMG4",
                 reason="Spark's RPC authentication secret is shared by every daemon and "
