@@ -17,9 +17,11 @@ SECRET_LENGTH = 64
 
 class ClusterSecret(Construct):
     """A generated secret (64 letters and digits: safe in a Java properties file) under its own
-    rotating KMS key, with a resource policy that denies reading it to every principal except
-    the roles passed to `restrict_reads_to` (administrators included: they can still replace
-    it, not read it).
+    rotating KMS key. `restrict_reads_to` makes that key's policy deny kms:Decrypt to every
+    principal but the given roles, so no one else can read the value, administrators included
+    (they can still replace the secret, or change the key policy, both visible in CloudTrail).
+    The deny sits in the key policy rather than in a secret resource policy: same effect, one
+    resource fewer, and one that the local emulator creates.
 
     It is not rotated automatically: every daemon and running application shares it, so a
     rotation is a coordinated restart (replace the secret, then cycle both node groups).
@@ -73,13 +75,13 @@ class ClusterSecret(Construct):
         return self.secret.grant_read(grantee)
 
     def restrict_reads_to(self, roles: Sequence[iam.IRole]) -> None:
-        """Deny reading the secret's value to every principal but `roles`."""
-        self.secret.add_to_resource_policy(
+        """Deny decrypting the secret's value (so reading it) to every principal but `roles`."""
+        self.key.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="OnlyTheClusterNodesReadTheValue",
+                sid="OnlyTheClusterNodesDecrypt",
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
-                actions=["secretsmanager:GetSecretValue"],
+                actions=["kms:Decrypt"],
                 resources=["*"],
                 conditions={
                     "StringNotEquals": {"aws:PrincipalArn": [role.role_arn for role in roles]}

@@ -281,10 +281,11 @@ def test_secret_is_generated_encrypted_and_readable_by_the_nodes_only(
         "PasswordLength": 64,
     }
     assert secret["KmsKeyId"] == {"Fn::GetAtt": ["SecretKeyBCA64351", "Arn"]}
-    (policy,) = resources(synthesized, "AWS::SecretsManager::ResourcePolicy").values()
-    (deny,) = policy["ResourcePolicy"]["Statement"]
-    assert deny["Effect"] == "Deny"
-    assert deny["Action"] == "secretsmanager:GetSecretValue"
+    assert resources(synthesized, "AWS::SecretsManager::ResourcePolicy") == {}
+    key = synthesized.template_json(STACK)["Resources"]["SecretKeyBCA64351"]["Properties"]
+    (deny,) = [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Action"] == "kms:Decrypt"
+    assert deny["Principal"] == {"AWS": "*"}
     assert deny["Condition"]["StringNotEquals"]["aws:PrincipalArn"] == [
         {"Fn::GetAtt": ["MasterRoleD0E33FFD", "Arn"]},
         {"Fn::GetAtt": ["WorkersRole8D2DAD04", "Arn"]},
