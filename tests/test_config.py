@@ -12,8 +12,10 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_logs as logs
 
 from platform_config import ConfigError, PlatformConfig, load_config, parse_profile
+from platform_config.base import LOG_RETENTION_DAYS
 from tests.synthesis import REPO_ROOT, cdk_json_context
 
 
@@ -133,6 +135,13 @@ def test_unsupported_log_retention() -> None:
     raw = profile("dev")
     raw["network"]["flow_logs"]["retention_days"] = 31
     assert "not a CloudWatch Logs retention; allowed: 1, 3, 5" in error_for(raw)
+
+
+def test_every_allowed_log_retention_names_its_cdk_member() -> None:
+    names = [logs.RetentionDays[name].name for name in LOG_RETENTION_DAYS.values()]
+    assert names == list(LOG_RETENTION_DAYS.values())
+    # Every finite retention CDK knows is allowed (INFINITE is the one CDK value left out).
+    assert {member.name for member in logs.RetentionDays} - set(names) == {"INFINITE"}
 
 
 def test_production_cannot_destroy_its_data() -> None:

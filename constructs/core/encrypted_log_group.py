@@ -9,8 +9,8 @@ from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 from constructs.core.key import RotatingKey
-from constructs.core.log_retention import retention_days as to_retention
 from constructs.core.removal import removal_policy
+from platform_config.base import LOG_RETENTION_DAYS
 from platform_config.storage import StorageConfig
 
 
@@ -40,7 +40,7 @@ class EncryptedLogGroup(Construct):
             "LogGroup",
             log_group_name=log_group_name,
             encryption_key=self.key,
-            retention=to_retention(retention_days),
+            retention=logs.RetentionDays[LOG_RETENTION_DAYS[retention_days]],
             removal_policy=removal_policy(storage),
         )
 
