@@ -158,3 +158,25 @@ def test_unknown_settings_and_a_master_without_zone_are_refused() -> None:
         node("worker", settings={"event_log_directory": "x"})
     with pytest.raises(ValueError, match="hosted_zone_id"):
         node("master", hosted_zone_id="")
+
+
+def test_node_code_is_pure_python() -> None:
+    """What runs on the instances (and at synth, inside user data) loads no CDK or jsii."""
+    code = (
+        "import sys, spark_cluster.node_config, spark_cluster.user_data\n"
+        "cdk = ('aws_cdk', 'jsii', 'constructs')\n"
+        "loaded = [m for m in sys.modules if m.split('.')[0] in cdk]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_node_config_cli_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "spark_cluster.node_config", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "--boot-config" in result.stdout
+    assert "--role {master,worker}" in result.stdout
