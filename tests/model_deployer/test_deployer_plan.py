@@ -8,6 +8,7 @@ import pytest
 from deployer_config import load_config
 from deployer_fixtures import VALID_ENV
 from deployment_plan import (
+    _LOCAL_STORAGE_FAMILIES,
     ModelPackageError,
     build_deployment_config,
     build_endpoint_config_request,
@@ -16,6 +17,8 @@ from deployment_plan import (
     split_s3_url,
     versioned_name,
 )
+
+from ml_pipeline.instance_storage import LOCAL_STORAGE_FAMILIES
 
 CONFIG = load_config(VALID_ENV)
 PACKAGE = {
@@ -121,3 +124,9 @@ def test_model_data_url_must_be_s3():
     assert split_s3_url("s3://bucket/a/b.tar.gz") == ("bucket", "a/b.tar.gz")
     with pytest.raises(ModelPackageError, match="not an s3://bucket/key URL"):
         split_s3_url("https://bucket.s3.amazonaws.com/a.tar.gz")
+
+
+def test_the_lambdas_nvme_families_agree_with_the_pipelines():
+    # The Lambda asset stays self-contained, so it keeps its own copy of the list; the training
+    # pipeline and the pinned endpoint use ml_pipeline's. Both paths must decide alike.
+    assert _LOCAL_STORAGE_FAMILIES == LOCAL_STORAGE_FAMILIES
