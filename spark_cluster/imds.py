@@ -142,9 +142,12 @@ class LocalImds:
     def set(self, path: str, answer: str | Answer | None) -> None:
         self.answers[path] = answer
 
-    def __enter__(self) -> LocalImds:
+    def start(self) -> LocalImds:
         self._thread.start()
         return self
+
+    def __enter__(self) -> LocalImds:
+        return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.close()

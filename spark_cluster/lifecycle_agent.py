@@ -403,8 +403,13 @@ class LifecycleAgent:
         )
         return True
 
-    def run(self, *, max_polls: int | None = None) -> DrainReport | None:
+    def run(
+        self, *, max_polls: int | None = None, until: Callable[[], bool] | None = None
+    ) -> DrainReport | None:
         """Poll until the instance is terminated; returns the drain's report.
+
+        ``max_polls`` and ``until`` (checked before each poll) end the loop early: tests, and a
+        local run whose agents are threads, use them; on EC2 the agent polls for ever.
 
         A Spot notice drains at once and stops the worker; the lifecycle action is completed
         when Auto Scaling then moves the instance to Terminated. IMDS errors are logged and
@@ -413,6 +418,8 @@ class LifecycleAgent:
         drained: DrainReport | None = None
         polls = 0
         while max_polls is None or polls < max_polls:
+            if until is not None and until():
+                break
             polls += 1
             try:
                 event = self.poll()
