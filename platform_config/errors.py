@@ -8,7 +8,7 @@ this module turns it into the house format.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -53,6 +53,10 @@ def _describe(model: type[BaseModel], error: ErrorDetails) -> tuple[str, str]:
     for prefix in ("Value error, ", "Input should be "):
         if message.startswith(prefix):
             message = message[len(prefix) :]
+    if isinstance(error["input"], Mapping):
+        # A check across fields (a model validator): its input is the whole section, but its
+        # message already names the fields involved and their values, so show only that.
+        return "", message
     return f"got {error['input']!r}", message
 
 
@@ -65,7 +69,8 @@ def from_validation_error(
     value, allowed = _describe(model, first)
     key = f"{where}.{_dotted(first['loc'])}" if first["loc"] else where
     more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-    return ConfigError(f"config error at {key}: {value}; {allowed}{more}")
+    problem = f"{value}; {allowed}" if value else allowed
+    return ConfigError(f"config error at {key}: {problem}{more}")
 
 
 @contextmanager

@@ -144,6 +144,16 @@ def test_every_allowed_log_retention_names_its_cdk_member() -> None:
     assert {member.name for member in logs.RetentionDays} - set(names) == {"INFINITE"}
 
 
+def test_cross_field_error_names_only_the_fields_involved() -> None:
+    raw = profile("dev")
+    raw["ml"]["endpoint_min_capacity"] = 5
+    raw["ml"]["endpoint_max_capacity"] = 2
+    assert error_for(raw) == (
+        "config error at cdk.json context profiles.dev.ml: ml.endpoint_min_capacity (5) exceeds "
+        "ml.endpoint_max_capacity (2); allowed: min <= max"
+    )
+
+
 def test_production_cannot_destroy_its_data() -> None:
     raw = profile("prod")
     raw["storage"]["removal_policy"] = "destroy"
