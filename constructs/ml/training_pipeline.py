@@ -162,8 +162,20 @@ class GpuTrainingPipeline(Construct):
         code: SourceArchive,
         image: XgboostImage,
     ) -> None:
+        """The pipeline role's one policy: run this pipeline's jobs, register its packages, read
+        the training export, use the artifact prefix and key, pull the image, log, meter."""
+        for statement in (
+            *self._sagemaker_statements(),
+            *self._data_statements(training_data, artifacts, artifacts_key, code),
+            *image.pull_statements(),
+            *self._runtime_statements(),
+        ):
+            self.role.add_to_policy(statement)
+        self._acknowledge_jobs(training_data, artifacts)
+
+    def _sagemaker_statements(self) -> list[iam.PolicyStatement]:
         role, group = self.role, self.names.model_package_group
-        role.add_to_policy(
+        return [
             iam.PolicyStatement(
                 sid="RunPipelineJobs",
                 actions=[
@@ -179,9 +191,7 @@ class GpuTrainingPipeline(Construct):
                     self._arn("processing-job", _PIPELINE_JOB_NAMES),
                     self._arn("training-job", _PIPELINE_JOB_NAMES),
                 ],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="RegisterModelPackages",
                 actions=[
@@ -194,78 +204,70 @@ class GpuTrainingPipeline(Construct):
                     self._arn("model-package-group", group),
                     self._arn("model-package", f"{group}/*"),
                 ],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="PassOnlyItselfToSageMaker",
                 actions=["iam:PassRole"],
                 resources=[role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
-            )
-        )
-        role.add_to_policy(
+            ),
+        ]
+
+    def _data_statements(
+        self,
+        training_data: TrainingData,
+        artifacts: s3.IBucket,
+        artifacts_key: kms.IKey,
+        code: SourceArchive,
+    ) -> list[iam.PolicyStatement]:
+        return [
             iam.PolicyStatement(
                 sid="ReadTrainingExport",
                 actions=["s3:GetObject"],
                 resources=[training_data.bucket.arn_for_objects(f"{training_data.prefix}*")],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="ListTrainingExport",
                 actions=["s3:ListBucket"],
                 resources=[training_data.bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{training_data.prefix}*"]}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="DecryptTrainingExport",
                 actions=["kms:Decrypt", "kms:DescribeKey"],
                 resources=[training_data.key.key_arn],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="ReadWritePipelineArtifacts",
                 actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
                 resources=[artifacts.arn_for_objects(f"{self.artifacts_prefix}*")],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="ListPipelineArtifacts",
                 actions=["s3:ListBucket"],
                 resources=[artifacts.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{self.artifacts_prefix}*"]}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="EncryptArtifactsAndVolumes",
                 actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
                 resources=[artifacts_key.key_arn],
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="GrantVolumeKeyToSageMaker",
                 actions=["kms:CreateGrant"],
                 resources=[artifacts_key.key_arn],
                 conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="ReadCodeArchive",
                 actions=["s3:GetObject"],
                 resources=[code.asset.bucket.arn_for_objects(code.asset.s3_object_key)],
-            )
-        )
-        for statement in image.pull_statements():
-            role.add_to_policy(statement)
-        role.add_to_policy(
+            ),
+        ]
+
+    def _runtime_statements(self) -> list[iam.PolicyStatement]:
+        return [
             iam.PolicyStatement(
                 sid="JobLogs",
                 actions=[
@@ -275,22 +277,21 @@ class GpuTrainingPipeline(Construct):
                     "logs:DescribeLogStreams",
                 ],
                 resources=self._job_log_groups(),
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="TrainingMetrics",
                 actions=["cloudwatch:PutMetricData"],
                 resources=["*"],
                 conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
-            )
-        )
-        role.add_to_policy(
+            ),
             iam.PolicyStatement(
                 sid="VpcJobNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
-            )
-        )
-        policy = default_policy(role)
+            ),
+        ]
+
+    def _acknowledge_jobs(self, training_data: TrainingData, artifacts: s3.IBucket) -> None:
+        group = self.names.model_package_group
+        policy = default_policy(self.role)
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
