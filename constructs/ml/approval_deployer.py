@@ -196,11 +196,28 @@ class ApprovalDeployer(Construct):
         artifacts: S3Location,
         alarms: Sequence[cloudwatch.IAlarm],
     ) -> None:
+        """The function's default policy: the table in lambda/model_deployer/README.md."""
         endpoint = spec.endpoint_name
         model = self._sagemaker_arn("model", f"{endpoint}-v*")
         endpoint_config = self._sagemaker_arn("endpoint-config", f"{endpoint}-v*")
-        endpoint_arn = self._sagemaker_arn("endpoint", endpoint)
-        statements = [
+        for statement in (
+            *self._sagemaker_statements(
+                spec, group=group, model=model, endpoint_config=endpoint_config
+            ),
+            *self._access_statements(spec, execution_role, artifacts),
+            *self._autoscaling_statements(spec, alarms),
+        ):
+            self.function.role.add_to_policy(statement)
+        self._acknowledge(group, model, endpoint_config, artifacts)
+        self._grant_autoscaling()
+
+    def _sagemaker_statements(
+        self, spec: EndpointSpec, *, group: str, model: str, endpoint_config: str
+    ) -> list[iam.PolicyStatement]:
+        """Read an approved package, create its model and endpoint config, create or update the
+        endpoint, and tag what it creates."""
+        endpoint_arn = self._sagemaker_arn("endpoint", spec.endpoint_name)
+        return [
             iam.PolicyStatement(
                 sid="DescribeModelPackages",
                 actions=["sagemaker:DescribeModelPackage"],
@@ -230,6 +247,14 @@ class ApprovalDeployer(Construct):
                 actions=["sagemaker:AddTags"],
                 resources=[model, endpoint_config, endpoint_arn],
             ),
+        ]
+
+    @staticmethod
+    def _access_statements(
+        spec: EndpointSpec, execution_role: iam.IRole, artifacts: S3Location
+    ) -> list[iam.PolicyStatement]:
+        """Pass the model role (to SageMaker only), check the artifact, let SageMaker use a key."""
+        return [
             iam.PolicyStatement(
                 sid="PassModelRole",
                 actions=["iam:PassRole"],
@@ -255,6 +280,15 @@ class ApprovalDeployer(Construct):
             iam.PolicyStatement(
                 sid="DescribeEndpointKey", actions=["kms:DescribeKey"], resources=[spec.kms_key_arn]
             ),
+        ]
+
+    def _autoscaling_statements(
+        self, spec: EndpointSpec, alarms: Sequence[cloudwatch.IAlarm]
+    ) -> list[iam.PolicyStatement]:
+        """Attach target-tracking autoscaling to the endpoint, and read the rollback alarms."""
+        endpoint = spec.endpoint_name
+        endpoint_arn = self._sagemaker_arn("endpoint", endpoint)
+        return [
             iam.PolicyStatement(
                 sid="AutoscalingCallerRights",
                 actions=["sagemaker:UpdateEndpointWeightsAndCapacities"],
@@ -296,10 +330,6 @@ class ApprovalDeployer(Construct):
                 conditions={"StringEquals": {"iam:AWSServiceName": AUTOSCALING_SERVICE}},
             ),
         ]
-        for statement in statements:
-            self.function.role.add_to_policy(statement)
-        self._acknowledge(group, model, endpoint_config, artifacts)
-        self._grant_autoscaling()
 
     def _grant_autoscaling(self) -> None:
         # A policy of its own, so that its Resource * carries its own reviewed reason instead of
