@@ -21,6 +21,7 @@ from constructs.core.python_function import PythonFunction
 from constructs.streaming.alarms import StreamingAlarms
 from constructs.streaming.event_stream import EncryptedEventStream
 from constructs.streaming.firehose_to_lake import (
+    FirehoseSource,
     FirehoseToLake,
     KafkaSource,
     KinesisSource,
@@ -143,7 +144,7 @@ class StreamingStack(PlatformStack):
         self._alarms.watch_function("Transform", self.transform_function)
 
     def _deliver_to_lake(
-        self, construct_id: str, name_suffix: str, source: KinesisSource | KafkaSource
+        self, construct_id: str, name_suffix: str, source: FirehoseSource
     ) -> FirehoseToLake:
         lake = self._lake
         name = f"{self.config.name_prefix}-{name_suffix}"

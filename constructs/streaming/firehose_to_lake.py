@@ -16,6 +16,7 @@ paths fill one Glue table:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -69,14 +70,116 @@ class LakeDestination:
 
 
 @dataclass(frozen=True)
+class SourceConfiguration:
+    """The source half of a delivery stream's properties."""
+
+    stream_type: str
+    kinesis: firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty | None = None
+    msk: firehose.CfnDeliveryStream.MSKSourceConfigurationProperty | None = None
+
+
+class FirehoseSource(Protocol):
+    """Where a delivery stream reads from. It grants the delivery role what reading needs and
+    says how the stream is configured to read, so FirehoseToLake never asks which kind it is."""
+
+    def grant_read(self, scope: Construct, role: iam.Role) -> list[iam.Policy]:
+        """Let `role` read the source; returns any policies created (in `scope`) besides the
+        role's default policy, which the delivery stream must wait for too."""
+        ...
+
+    def bind(self, role: iam.IRole) -> SourceConfiguration:
+        """The delivery stream's source properties, read with `role`."""
+        ...
+
+
+@dataclass(frozen=True)
 class KinesisSource:
+    """A Kinesis data stream (read with its L2's grant_read: this stream and its key only)."""
+
     stream: kinesis.IStream
+
+    def grant_read(self, scope: Construct, role: iam.Role) -> list[iam.Policy]:
+        self.stream.grant_read(role)
+        return []
+
+    def bind(self, role: iam.IRole) -> SourceConfiguration:
+        return SourceConfiguration(
+            stream_type="KinesisStreamAsSource",
+            kinesis=firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty(
+                kinesis_stream_arn=self.stream.stream_arn, role_arn=role.role_arn
+            ),
+        )
 
 
 @dataclass(frozen=True)
 class KafkaSource:
+    """One topic of an MSK cluster, reached over the cluster's private (multi-VPC) connectivity
+    with IAM authentication."""
+
     cluster_arn: str
     topic: str
+
+    def grant_read(self, scope: Construct, role: iam.Role) -> list[iam.Policy]:
+        cluster_arn = self.cluster_arn
+        # arn:...:cluster/<name>/<uuid> -> the topic and group ARNs of the same cluster.
+        name_and_uuid = cdk.Fn.select(1, cdk.Fn.split(":cluster/", cluster_arn))
+        arn_head = cdk.Fn.select(0, cdk.Fn.split(":cluster/", cluster_arn))
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ConnectToTheCluster",
+                actions=[
+                    "kafka:GetBootstrapBrokers",
+                    "kafka:DescribeCluster",
+                    "kafka:DescribeClusterV2",
+                    "kafka-cluster:Connect",
+                ],
+                resources=[cluster_arn],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTheTopic",
+                actions=[
+                    "kafka-cluster:DescribeTopic",
+                    "kafka-cluster:DescribeTopicDynamicConfiguration",
+                    "kafka-cluster:ReadData",
+                ],
+                resources=[cdk.Fn.join("", [arn_head, ":topic/", name_and_uuid, "/", self.topic])],
+            )
+        )
+        # Firehose chooses its consumer group name itself: groups of this cluster only.
+        group_arns = [cdk.Fn.join("", [arn_head, ":group/", name_and_uuid, "/*"])]
+        group_policy = iam.Policy(
+            scope,
+            "KafkaConsumerGroup",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="UseItsConsumerGroup",
+                    actions=["kafka-cluster:DescribeGroup"],
+                    resources=group_arns,
+                )
+            ],
+        )
+        acknowledge_wildcard_resources(
+            group_policy,
+            group_arns,
+            reason="Firehose names its own Kafka consumer group, so DescribeGroup is scoped to "
+            "the groups of this one cluster; the topic and cluster actions have exact ARNs.",
+        )
+        return [group_policy]
+
+    def bind(self, role: iam.IRole) -> SourceConfiguration:
+        return SourceConfiguration(
+            stream_type="MSKAsSource",
+            msk=firehose.CfnDeliveryStream.MSKSourceConfigurationProperty(
+                msk_cluster_arn=self.cluster_arn,
+                topic_name=self.topic,
+                authentication_configuration=firehose.CfnDeliveryStream.AuthenticationConfigurationProperty(
+                    connectivity="PRIVATE", role_arn=role.role_arn
+                ),
+            ),
+        )
 
 
 class FirehoseToLake(Construct):
@@ -94,7 +197,7 @@ class FirehoseToLake(Construct):
         construct_id: str,
         *,
         delivery_stream_name: str,
-        source: KinesisSource | KafkaSource,
+        source: FirehoseSource,
         destination: LakeDestination,
         transform: lambda_.IFunction,
         firehose_config: FirehoseConfig,
@@ -123,8 +226,7 @@ class FirehoseToLake(Construct):
             ),
             description=f"Delivers {delivery_stream_name} into the lake's raw zone",
         )
-        self._policies: list[iam.Policy] = []
-        self._grant_source(source)
+        self._policies = source.grant_read(self, self.role)
         self._grant_destination(destination)
         self._grant_catalog(destination)
         self.role.add_to_principal_policy(
@@ -152,15 +254,14 @@ class FirehoseToLake(Construct):
             )
         )
 
+        source_configuration = source.bind(self.role)
         self.delivery_stream = firehose.CfnDeliveryStream(
             self,
             "DeliveryStream",
             delivery_stream_name=delivery_stream_name,
-            delivery_stream_type=(
-                "KinesisStreamAsSource" if isinstance(source, KinesisSource) else "MSKAsSource"
-            ),
-            kinesis_stream_source_configuration=self._kinesis_source(source),
-            msk_source_configuration=self._kafka_source(source),
+            delivery_stream_type=source_configuration.stream_type,
+            kinesis_stream_source_configuration=source_configuration.kinesis,
+            msk_source_configuration=source_configuration.msk,
             extended_s3_destination_configuration=self._destination(
                 destination, transform, firehose_config, log_stream.log_stream_name
             ),
@@ -179,62 +280,6 @@ class FirehoseToLake(Construct):
         self.delivery_stream_name = delivery_stream_name
 
     # -- permissions -------------------------------------------------------------------------
-
-    def _grant_source(self, source: KinesisSource | KafkaSource) -> None:
-        if isinstance(source, KinesisSource):
-            # Read actions on this stream only, plus decrypt on the stream's own key.
-            source.stream.grant_read(self.role)
-            return
-        cluster_arn = source.cluster_arn
-        # arn:...:cluster/<name>/<uuid> -> the topic and group ARNs of the same cluster.
-        name_and_uuid = cdk.Fn.select(1, cdk.Fn.split(":cluster/", cluster_arn))
-        arn_head = cdk.Fn.select(0, cdk.Fn.split(":cluster/", cluster_arn))
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ConnectToTheCluster",
-                actions=[
-                    "kafka:GetBootstrapBrokers",
-                    "kafka:DescribeCluster",
-                    "kafka:DescribeClusterV2",
-                    "kafka-cluster:Connect",
-                ],
-                resources=[cluster_arn],
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadTheTopic",
-                actions=[
-                    "kafka-cluster:DescribeTopic",
-                    "kafka-cluster:DescribeTopicDynamicConfiguration",
-                    "kafka-cluster:ReadData",
-                ],
-                resources=[
-                    cdk.Fn.join("", [arn_head, ":topic/", name_and_uuid, "/", source.topic])
-                ],
-            )
-        )
-        # Firehose chooses its consumer group name itself: groups of this cluster only.
-        group_arns = [cdk.Fn.join("", [arn_head, ":group/", name_and_uuid, "/*"])]
-        group_policy = iam.Policy(
-            self,
-            "KafkaConsumerGroup",
-            roles=[self.role],
-            statements=[
-                iam.PolicyStatement(
-                    sid="UseItsConsumerGroup",
-                    actions=["kafka-cluster:DescribeGroup"],
-                    resources=group_arns,
-                )
-            ],
-        )
-        acknowledge_wildcard_resources(
-            group_policy,
-            group_arns,
-            reason="Firehose names its own Kafka consumer group, so DescribeGroup is scoped to "
-            "the groups of this one cluster; the topic and cluster actions have exact ARNs.",
-        )
-        self._policies.append(group_policy)
 
     def _grant_destination(self, destination: LakeDestination) -> None:
         bucket_arn = destination.bucket.bucket_arn
@@ -308,28 +353,6 @@ class FirehoseToLake(Construct):
         )
 
     # -- delivery stream properties ----------------------------------------------------------
-
-    def _kinesis_source(
-        self, source: KinesisSource | KafkaSource
-    ) -> firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty | None:
-        if not isinstance(source, KinesisSource):
-            return None
-        return firehose.CfnDeliveryStream.KinesisStreamSourceConfigurationProperty(
-            kinesis_stream_arn=source.stream.stream_arn, role_arn=self.role.role_arn
-        )
-
-    def _kafka_source(
-        self, source: KinesisSource | KafkaSource
-    ) -> firehose.CfnDeliveryStream.MSKSourceConfigurationProperty | None:
-        if not isinstance(source, KafkaSource):
-            return None
-        return firehose.CfnDeliveryStream.MSKSourceConfigurationProperty(
-            msk_cluster_arn=source.cluster_arn,
-            topic_name=source.topic,
-            authentication_configuration=firehose.CfnDeliveryStream.AuthenticationConfigurationProperty(
-                connectivity="PRIVATE", role_arn=self.role.role_arn
-            ),
-        )
 
     def _destination(
         self,
