@@ -8,6 +8,8 @@ down      destroy every stack (the emulator keeps running; `stop` ends it)
 stop      stop the emulator; all local state goes with it
 env       print `export` lines that point a shell's AWS tools at the emulator
 shell     open $SHELL with those variables set
+cluster   run the deployed ClusterStack as a real local Spark master and workers, run the
+          sample job, and drain a worker through the lifecycle agent (see local_deploy.cluster)
 """
 
 from __future__ import annotations
@@ -140,6 +142,12 @@ def shell(settings: LocalSettings) -> int:
     return subprocess.call([user_shell], env=environment)
 
 
+def cluster(settings: LocalSettings, *, workers: int | None, keep: bool) -> int:
+    from local_deploy import cluster as local_cluster  # noqa: PLC0415 - pulls in pyarrow
+
+    return local_cluster.run(settings, workers=workers, keep=keep)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local_deploy",
@@ -148,7 +156,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["up", "report", "deliver", "down", "stop", "env", "shell", "coverage"],
+        choices=["up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster"],
+    )
+    parser.add_argument(
+        "--workers", type=int, help="cluster: local workers (default and minimum: 2)"
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="cluster: keep the staged input under .local/"
     )
     parser.add_argument("--port", type=int, help="emulator port (default: $LOCAL_PORT or 4599)")
     parser.add_argument("--env", dest="profile", help="cdk.json profile (default: $ENV or dev)")
@@ -160,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if arguments.command == "cluster":
+        try:
+            return cluster(settings, workers=arguments.workers, keep=arguments.keep)
+        except (server.ServerError, RuntimeError) as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
     if arguments.command == "env":
         print("\n".join(env_lines(settings)))
         return 0

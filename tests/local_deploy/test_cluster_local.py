@@ -1,0 +1,42 @@
+"""`python -m local_deploy cluster` on the shared local deployment: a real Spark master and two
+workers from the deployed ClusterStack, the sample job into the analytics zone, and a worker
+drained through the lifecycle agent with its lifecycle action completed in the emulator."""
+
+from __future__ import annotations
+
+import pytest
+
+from local_deploy import cluster, deployment
+
+pytestmark = pytest.mark.local_deploy
+
+
+def test_cluster_runs_the_job_and_drains_a_worker(deployed, capsys):
+    status = cluster.run(deployed)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    for line in (
+        "ok   job-1 (events per day and type) right",
+        "ok   job-2 (across the decommission) right",
+        "ok   master reported the worker DECOMMISSIONED",
+        "ok   lifecycle action completed (CONTINUE)",
+        "ok   instance left the worker group",
+    ):
+        assert line in out
+    assert "drain time (SIGPWR to the last executor's exit)" in out
+
+    lake = cluster._outputs(deployed, cluster.LAKE_STACK)
+    s3 = deployment.client(deployed, "s3")
+    listed = s3.list_objects_v2(
+        Bucket=lake["AnalyticsBucketName"], Prefix=cluster.OUTPUT_PREFIX
+    ).get("Contents", [])
+    assert sum(o["Key"].endswith(".parquet") for o in listed) == 2  # one file per job
+
+    outputs = cluster._outputs(deployed, cluster.CLUSTER_STACK)
+    group = deployment.client(deployed, "autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[outputs["WorkerGroupName"]]
+    )["AutoScalingGroups"][0]
+    assert group["DesiredCapacity"] == 1
+    assert [i["LifecycleState"] for i in group["Instances"]] == ["InService"]
+    # Every process started was stopped, by PID.
+    assert "Processes stopped (by PID):" in out
