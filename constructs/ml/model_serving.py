@@ -83,6 +83,17 @@ class ModelServing(Construct):
             assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
             description="Runs the GPU endpoint's model containers",
         )
+        for statement in self._statements(image, model_artifacts, data_capture, endpoint_logs):
+            self.role.add_to_policy(statement)
+        self._acknowledge(model_artifacts, data_capture, endpoint_logs)
+
+    @staticmethod
+    def _statements(
+        image: XgboostImage,
+        model_artifacts: Sequence[S3Location],
+        data_capture: S3Location,
+        endpoint_logs: str,
+    ) -> list[iam.PolicyStatement]:
         statements = [
             *image.pull_statements(),
             iam.PolicyStatement(
@@ -119,8 +130,11 @@ class ModelServing(Construct):
                     resources=[data_capture.key.key_arn],
                 )
             )
-        for statement in statements:
-            self.role.add_to_policy(statement)
+        return statements
+
+    def _acknowledge(
+        self, model_artifacts: Sequence[S3Location], data_capture: S3Location, endpoint_logs: str
+    ) -> None:
         policy = default_policy(self.role)
         prefixes = [loc.objects_arn for loc in (*model_artifacts, data_capture)]
         acknowledge_wildcard_resources(

@@ -52,6 +52,14 @@ class PinnedEndpoint(Construct):
         execution_role: iam.IRole,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._model(spec, model_data_url, image_uri, execution_role)
+        self._endpoint(spec)
+        self._autoscaling(spec)
+        cdk.CfnOutput(self, "EndpointName", value=self.endpoint.attr_endpoint_name)
+
+    def _model(
+        self, spec: EndpointSpec, model_data_url: str, image_uri: str, execution_role: iam.IRole
+    ) -> None:
         self.model = sagemaker.CfnModel(
             self,
             "Model",
@@ -72,6 +80,8 @@ class PinnedEndpoint(Construct):
         )
         # The role's policy must exist before SageMaker checks it can pull the image.
         self.model.add_resource_dependency(default_resource(default_policy(execution_role)))
+
+    def _endpoint(self, spec: EndpointSpec) -> None:
         capture_on = spec.data_capture_sampling_percentage > 0
         self.endpoint_config = sagemaker.CfnEndpointConfig(
             self,
@@ -104,6 +114,8 @@ class PinnedEndpoint(Construct):
             endpoint_name=spec.endpoint_name,
             endpoint_config_name=self.endpoint_config.attr_endpoint_config_name,
         )
+
+    def _autoscaling(self, spec: EndpointSpec) -> None:
         # No RoleARN: Application Auto Scaling uses its SageMaker service-linked role.
         self.scalable_target = autoscaling.CfnScalableTarget(
             self,
@@ -130,4 +142,3 @@ class PinnedEndpoint(Construct):
                 scale_out_cooldown=SCALE_OUT_COOLDOWN,
             ),
         )
-        cdk.CfnOutput(self, "EndpointName", value=self.endpoint.attr_endpoint_name)
