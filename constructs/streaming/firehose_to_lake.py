@@ -205,54 +205,21 @@ class FirehoseToLake(Construct):
         storage: StorageConfig,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
-        self.delivery_logs = EncryptedLogGroup(
-            self, "Logs", retention_days=log_retention_days, storage=storage
-        )
-        log_stream = logs.LogStream(
-            self,
-            "DeliveryLogStream",
-            log_group=self.delivery_logs.log_group,
-            log_stream_name=DELIVERY_LOG_STREAM,
-            removal_policy=removal_policy(storage),
-        )
+        log_stream = self._delivery_log(log_retention_days, storage)
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal(
                 "firehose.amazonaws.com",
                 # The documented confused-deputy guard for Firehose roles.
-                conditions={"StringEquals": {"sts:ExternalId": stack.account}},
+                conditions={"StringEquals": {"sts:ExternalId": cdk.Stack.of(self).account}},
             ),
             description=f"Delivers {delivery_stream_name} into the lake's raw zone",
         )
         self._policies = source.grant_read(self, self.role)
         self._grant_destination(destination)
         self._grant_catalog(destination)
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="InvokeTheTransform",
-                actions=["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
-                resources=[transform.function_arn],
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="WriteTheDeliveryLog",
-                actions=["logs:PutLogEvents"],
-                resources=[
-                    stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name=(
-                            f"{self.delivery_logs.log_group.log_group_name}"
-                            f":log-stream:{log_stream.log_stream_name}"
-                        ),
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            )
-        )
+        self._grant_transform_and_log(transform, log_stream)
 
         source_configuration = source.bind(self.role)
         self.delivery_stream = firehose.CfnDeliveryStream(
@@ -279,7 +246,48 @@ class FirehoseToLake(Construct):
         )
         self.delivery_stream_name = delivery_stream_name
 
+    def _delivery_log(self, retention_days: int, storage: StorageConfig) -> logs.LogStream:
+        self.delivery_logs = EncryptedLogGroup(
+            self, "Logs", retention_days=retention_days, storage=storage
+        )
+        return logs.LogStream(
+            self,
+            "DeliveryLogStream",
+            log_group=self.delivery_logs.log_group,
+            log_stream_name=DELIVERY_LOG_STREAM,
+            removal_policy=removal_policy(storage),
+        )
+
     # -- permissions -------------------------------------------------------------------------
+
+    def _grant_transform_and_log(
+        self, transform: lambda_.IFunction, log_stream: logs.LogStream
+    ) -> None:
+        stack = cdk.Stack.of(self)
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="InvokeTheTransform",
+                actions=["lambda:InvokeFunction", "lambda:GetFunctionConfiguration"],
+                resources=[transform.function_arn],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="WriteTheDeliveryLog",
+                actions=["logs:PutLogEvents"],
+                resources=[
+                    stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name=(
+                            f"{self.delivery_logs.log_group.log_group_name}"
+                            f":log-stream:{log_stream.log_stream_name}"
+                        ),
+                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
 
     def _grant_destination(self, destination: LakeDestination) -> None:
         bucket_arn = destination.bucket.bucket_arn
@@ -361,7 +369,6 @@ class FirehoseToLake(Construct):
         config: FirehoseConfig,
         log_stream_name: str,
     ) -> firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty:
-        stack = cdk.Stack.of(self)
         fh = firehose.CfnDeliveryStream
         return fh.ExtendedS3DestinationConfigurationProperty(
             bucket_arn=destination.bucket.bucket_arn,
@@ -384,59 +391,73 @@ class FirehoseToLake(Construct):
                 log_group_name=self.delivery_logs.log_group.log_group_name,
                 log_stream_name=log_stream_name,
             ),
-            processing_configuration=fh.ProcessingConfigurationProperty(
-                enabled=True,
-                processors=[
-                    fh.ProcessorProperty(
-                        type="Lambda",
-                        parameters=[
-                            fh.ProcessorParameterProperty(
-                                parameter_name=name, parameter_value=str(value)
-                            )
-                            for name, value in (
-                                ("LambdaArn", transform.function_arn),
-                                ("NumberOfRetries", config.processor_retries),
-                                ("BufferSizeInMBs", config.processor_buffer_size_mib),
-                                (
-                                    "BufferIntervalInSeconds",
-                                    config.processor_buffer_interval_seconds,
-                                ),
-                            )
-                        ],
-                    )
-                ],
-            ),
+            processing_configuration=_lambda_processing(transform, config),
             dynamic_partitioning_configuration=fh.DynamicPartitioningConfigurationProperty(
                 enabled=True,
                 retry_options=fh.RetryOptionsProperty(
                     duration_in_seconds=config.partitioning_retry_seconds
                 ),
             ),
-            data_format_conversion_configuration=fh.DataFormatConversionConfigurationProperty(
-                enabled=True,
-                # OpenX reads the transform's timestamps (ISO 8601, UTC, `Z`) natively; only the
-                # Hive SerDe takes a TimestampFormats list, and it is stricter about JSON.
-                input_format_configuration=fh.InputFormatConfigurationProperty(
-                    deserializer=fh.DeserializerProperty(
-                        open_x_json_ser_de=fh.OpenXJsonSerDeProperty(
-                            case_insensitive=False,
-                            convert_dots_in_json_keys_to_underscores=False,
-                        )
-                    )
-                ),
-                output_format_configuration=fh.OutputFormatConfigurationProperty(
-                    serializer=fh.SerializerProperty(
-                        parquet_ser_de=fh.ParquetSerDeProperty(compression="SNAPPY")
-                    )
-                ),
-                schema_configuration=fh.SchemaConfigurationProperty(
-                    catalog_id=stack.account,
-                    database_name=destination.database_name,
-                    table_name=destination.table_name,
-                    region=stack.region,
-                    role_arn=self.role.role_arn,
-                    version_id="LATEST",
-                ),
-            ),
+            data_format_conversion_configuration=self._parquet_conversion(destination),
             s3_backup_mode="Disabled",
         )
+
+    def _parquet_conversion(
+        self, destination: LakeDestination
+    ) -> firehose.CfnDeliveryStream.DataFormatConversionConfigurationProperty:
+        """JSON lines in, Snappy Parquet out, with the Glue table's schema."""
+        stack = cdk.Stack.of(self)
+        fh = firehose.CfnDeliveryStream
+        return fh.DataFormatConversionConfigurationProperty(
+            enabled=True,
+            # OpenX reads the transform's timestamps (ISO 8601, UTC, `Z`) natively; only the
+            # Hive SerDe takes a TimestampFormats list, and it is stricter about JSON.
+            input_format_configuration=fh.InputFormatConfigurationProperty(
+                deserializer=fh.DeserializerProperty(
+                    open_x_json_ser_de=fh.OpenXJsonSerDeProperty(
+                        case_insensitive=False,
+                        convert_dots_in_json_keys_to_underscores=False,
+                    )
+                )
+            ),
+            output_format_configuration=fh.OutputFormatConfigurationProperty(
+                serializer=fh.SerializerProperty(
+                    parquet_ser_de=fh.ParquetSerDeProperty(compression="SNAPPY")
+                )
+            ),
+            schema_configuration=fh.SchemaConfigurationProperty(
+                catalog_id=stack.account,
+                database_name=destination.database_name,
+                table_name=destination.table_name,
+                region=stack.region,
+                role_arn=self.role.role_arn,
+                version_id="LATEST",
+            ),
+        )
+
+
+def _lambda_processing(
+    transform: lambda_.IFunction, config: FirehoseConfig
+) -> firehose.CfnDeliveryStream.ProcessingConfigurationProperty:
+    """Every record through the transform Lambda, with the configured retries and buffering."""
+    fh = firehose.CfnDeliveryStream
+    return fh.ProcessingConfigurationProperty(
+        enabled=True,
+        processors=[
+            fh.ProcessorProperty(
+                type="Lambda",
+                parameters=[
+                    fh.ProcessorParameterProperty(parameter_name=name, parameter_value=str(value))
+                    for name, value in (
+                        ("LambdaArn", transform.function_arn),
+                        ("NumberOfRetries", config.processor_retries),
+                        ("BufferSizeInMBs", config.processor_buffer_size_mib),
+                        (
+                            "BufferIntervalInSeconds",
+                            config.processor_buffer_interval_seconds,
+                        ),
+                    )
+                ],
+            )
+        ],
+    )

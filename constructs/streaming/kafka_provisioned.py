@@ -46,6 +46,55 @@ def server_properties(broker_count: int) -> str:
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
+def _broker_node_group(
+    sizing: MskProvisionedConfig,
+    subnets: ec2.SelectedSubnets,
+    security_group: ec2.ISecurityGroup,
+    multi_vpc_iam: bool,
+) -> msk.CfnCluster.BrokerNodeGroupInfoProperty:
+    """Brokers in `subnets`, behind `security_group`, each with an EBS volume of
+    `sizing.volume_size_gib`; with `multi_vpc_iam`, also reachable over private (multi-VPC)
+    connectivity, with IAM authentication only."""
+    c = msk.CfnCluster
+    return c.BrokerNodeGroupInfoProperty(
+        client_subnets=subnets.subnet_ids,
+        instance_type=sizing.broker_type,
+        security_groups=[security_group.security_group_id],
+        storage_info=c.StorageInfoProperty(
+            ebs_storage_info=c.EBSStorageInfoProperty(volume_size=sizing.volume_size_gib)
+        ),
+        connectivity_info=c.ConnectivityInfoProperty(
+            vpc_connectivity=c.VpcConnectivityProperty(
+                client_authentication=c.VpcConnectivityClientAuthenticationProperty(
+                    sasl=c.VpcConnectivitySaslProperty(
+                        iam=c.VpcConnectivityIamProperty(enabled=True)
+                    )
+                )
+            )
+        )
+        if multi_vpc_iam
+        else None,
+    )
+
+
+def _encryption(key_arn: str) -> msk.CfnCluster.EncryptionInfoProperty:
+    """Volumes encrypted with `key_arn`; TLS only, between clients and brokers and in-cluster."""
+    c = msk.CfnCluster
+    return c.EncryptionInfoProperty(
+        encryption_at_rest=c.EncryptionAtRestProperty(data_volume_kms_key_id=key_arn),
+        encryption_in_transit=c.EncryptionInTransitProperty(client_broker="TLS", in_cluster=True),
+    )
+
+
+def _broker_logs(log_group_name: str) -> msk.CfnCluster.LoggingInfoProperty:
+    c = msk.CfnCluster
+    return c.LoggingInfoProperty(
+        broker_logs=c.BrokerLogsProperty(
+            cloud_watch_logs=c.CloudWatchLogsProperty(enabled=True, log_group=log_group_name)
+        )
+    )
+
+
 class ProvisionedKafkaCluster(Construct):
     """MSK brokers spread evenly over the given private subnets (one per AZ), with:
 
@@ -103,45 +152,16 @@ class ProvisionedKafkaCluster(Construct):
             cluster_name=cluster_name,
             kafka_version=sizing.kafka_version,
             number_of_broker_nodes=self.broker_count,
-            broker_node_group_info=c.BrokerNodeGroupInfoProperty(
-                client_subnets=subnets.subnet_ids,
-                instance_type=sizing.broker_type,
-                security_groups=[security_group.security_group_id],
-                storage_info=c.StorageInfoProperty(
-                    ebs_storage_info=c.EBSStorageInfoProperty(volume_size=sizing.volume_size_gib)
-                ),
-                connectivity_info=c.ConnectivityInfoProperty(
-                    vpc_connectivity=c.VpcConnectivityProperty(
-                        client_authentication=c.VpcConnectivityClientAuthenticationProperty(
-                            sasl=c.VpcConnectivitySaslProperty(
-                                iam=c.VpcConnectivityIamProperty(enabled=True)
-                            )
-                        )
-                    )
-                )
-                if multi_vpc_iam
-                else None,
+            broker_node_group_info=_broker_node_group(
+                sizing, subnets, security_group, multi_vpc_iam
             ),
             client_authentication=c.ClientAuthenticationProperty(
                 sasl=c.SaslProperty(iam=c.IamProperty(enabled=True)),
                 unauthenticated=c.UnauthenticatedProperty(enabled=False),
             ),
-            encryption_info=c.EncryptionInfoProperty(
-                encryption_at_rest=c.EncryptionAtRestProperty(
-                    data_volume_kms_key_id=self.key.key_arn
-                ),
-                encryption_in_transit=c.EncryptionInTransitProperty(
-                    client_broker="TLS", in_cluster=True
-                ),
-            ),
+            encryption_info=_encryption(self.key.key_arn),
             enhanced_monitoring=sizing.enhanced_monitoring,
-            logging_info=c.LoggingInfoProperty(
-                broker_logs=c.BrokerLogsProperty(
-                    cloud_watch_logs=c.CloudWatchLogsProperty(
-                        enabled=True, log_group=self.broker_logs.log_group.log_group_name
-                    )
-                )
-            ),
+            logging_info=_broker_logs(self.broker_logs.log_group.log_group_name),
             configuration_info=c.ConfigurationInfoProperty(
                 arn=self.configuration.attr_arn,
                 revision=self.configuration.attr_latest_revision_revision,
