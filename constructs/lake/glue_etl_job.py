@@ -71,22 +71,7 @@ class GlueEtlJob(Construct):
             assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
             description=f"The {name} Glue job",
         )
-        script = s3_assets.Asset(self, "Script", path=str(code.script))
-        # Glue imports an --extra-py-files entry by its file name, and an asset's object is
-        # named by its hash; a zip of the module keeps the module's name on the import path.
-        modules = s3_assets.Asset(
-            self,
-            "PythonModules",
-            path=str(_common_folder(code.python_modules)),
-            exclude=["*", *(f"!{module.name}" for module in code.python_modules)],
-        )
-        # --extra-files lands in the working directory under the object's name (<hash>.json),
-        # which is why each file's name is handed to the script as an argument.
-        files = {
-            argument: s3_assets.Asset(self, f"File{argument.strip('-').title()}", path=str(path))
-            for argument, path in code.file_arguments.items()
-        }
-        file_arguments = {a: PurePosixPath(f.s3_object_key).name for a, f in files.items()}
+        script, modules, files = self._upload(code)
         self._grant_code(script, modules, *files.values())
         self._grant_data(data_access)
         self._grant_catalog(catalog_tables)
@@ -112,31 +97,43 @@ class GlueEtlJob(Construct):
             # Two runs appending at once could both curate the same late duplicate.
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),
             security_configuration=security.name,
-            default_arguments={
-                "--job-language": "python",
-                "--job-bookmark-option": "job-bookmark-enable",
-                "--enable-metrics": "true",
-                "--enable-observability-metrics": "true",
-                "--enable-continuous-cloudwatch-log": "true",
-                "--extra-py-files": modules.s3_object_url,
-                "--extra-files": ",".join(f.s3_object_url for f in files.values()),
-                **file_arguments,
-                **arguments,
-            },
+            default_arguments=_default_arguments(modules, files, arguments),
         )
         self.job.node.add_dependency(security.configuration)
-        self.trigger: glue.CfnTrigger | None = None
-        if settings.schedule:
-            self.trigger = glue.CfnTrigger(
-                self,
-                "Schedule",
-                name=f"{name}-schedule",
-                description=f"Runs {name} on {settings.schedule}",
-                type="SCHEDULED",
-                schedule=settings.schedule,
-                start_on_creation=True,
-                actions=[glue.CfnTrigger.ActionProperty(job_name=self.job.ref)],
-            )
+        self.trigger = self._schedule(name, settings.schedule)
+
+    def _upload(
+        self, code: JobCode
+    ) -> tuple[s3_assets.Asset, s3_assets.Asset, dict[str, s3_assets.Asset]]:
+        """The script, the zip of its Python modules, and one asset per file argument."""
+        script = s3_assets.Asset(self, "Script", path=str(code.script))
+        # Glue imports an --extra-py-files entry by its file name, and an asset's object is
+        # named by its hash; a zip of the module keeps the module's name on the import path.
+        modules = s3_assets.Asset(
+            self,
+            "PythonModules",
+            path=str(_common_folder(code.python_modules)),
+            exclude=["*", *(f"!{module.name}" for module in code.python_modules)],
+        )
+        files = {
+            argument: s3_assets.Asset(self, f"File{argument.strip('-').title()}", path=str(path))
+            for argument, path in code.file_arguments.items()
+        }
+        return script, modules, files
+
+    def _schedule(self, name: str, schedule: str | None) -> glue.CfnTrigger | None:
+        if not schedule:
+            return None
+        return glue.CfnTrigger(
+            self,
+            "Schedule",
+            name=f"{name}-schedule",
+            description=f"Runs {name} on {schedule}",
+            type="SCHEDULED",
+            schedule=schedule,
+            start_on_creation=True,
+            actions=[glue.CfnTrigger.ActionProperty(job_name=self.job.ref)],
+        )
 
     def _grant_code(self, *assets: s3_assets.Asset) -> None:
         self.role.add_to_principal_policy(
@@ -240,3 +237,23 @@ def _common_folder(paths: Sequence[Path]) -> Path:
     if len(folders) != 1:
         raise ValueError(f"python modules must share one folder, got {sorted(map(str, folders))}")
     return folders.pop()
+
+
+def _default_arguments(
+    modules: s3_assets.Asset, files: Mapping[str, s3_assets.Asset], arguments: Mapping[str, str]
+) -> dict[str, str]:
+    """Bookmarks, metrics and continuous logs on; the modules and files; the script's own."""
+    # --extra-files lands in the working directory under the object's name (<hash>.json),
+    # which is why each file's name is handed to the script as an argument.
+    file_arguments = {a: PurePosixPath(f.s3_object_key).name for a, f in files.items()}
+    return {
+        "--job-language": "python",
+        "--job-bookmark-option": "job-bookmark-enable",
+        "--enable-metrics": "true",
+        "--enable-observability-metrics": "true",
+        "--enable-continuous-cloudwatch-log": "true",
+        "--extra-py-files": modules.s3_object_url,
+        "--extra-files": ",".join(f.s3_object_url for f in files.values()),
+        **file_arguments,
+        **arguments,
+    }

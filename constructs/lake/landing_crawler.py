@@ -36,43 +36,8 @@ class LandingCrawler(Construct):
         security: GlueSecurityConfiguration,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
-            description=f"The {name} crawler: read {prefix} in the raw zone, write the catalog",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(GLUE_SERVICE_ROLE_POLICY)
-            ],
-        )
-        cdk.Validations.of(default_resource(self.role)).acknowledge(
-            cdk.Acknowledgment(
-                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                "AWSGlueServiceRole]",
-                reason="AWS's own crawler policy: catalog writes, its /aws-glue/ log groups and "
-                "metrics. It grants no S3 access to lake buckets; the scoped statements below do.",
-            )
-        )
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListTheLandingPrefix",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-            )
-        )
-        landing_objects = bucket.arn_for_objects(f"{prefix}*")
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadTheLandingPrefix", actions=["s3:GetObject"], resources=[landing_objects]
-            )
-        )
-        acknowledge_wildcards(
-            self.role,
-            [landing_objects],
-            reason=f"Read-only on the objects under {prefix}, whose names (dates, run ids) "
-            "are only known when files arrive.",
-        )
+        self.role = self._role(name, prefix)
+        self._grant_landing_read(bucket, prefix)
         security.grant_use(self.role)
         self.name = name
         self.crawler = glue.CfnCrawler(
@@ -110,3 +75,45 @@ class LandingCrawler(Construct):
             crawler_security_configuration=security.name,
         )
         self.crawler.node.add_dependency(security.configuration)
+
+    def _role(self, name: str, prefix: str) -> iam.Role:
+        role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("glue.amazonaws.com"),
+            description=f"The {name} crawler: read {prefix} in the raw zone, write the catalog",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(GLUE_SERVICE_ROLE_POLICY)
+            ],
+        )
+        cdk.Validations.of(default_resource(role)).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AWSGlueServiceRole]",
+                reason="AWS's own crawler policy: catalog writes, its /aws-glue/ log groups and "
+                "metrics. It grants no S3 access to lake buckets; the scoped statements below do.",
+            )
+        )
+        return role
+
+    def _grant_landing_read(self, bucket: s3.IBucket, prefix: str) -> None:
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListTheLandingPrefix",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
+            )
+        )
+        landing_objects = bucket.arn_for_objects(f"{prefix}*")
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadTheLandingPrefix", actions=["s3:GetObject"], resources=[landing_objects]
+            )
+        )
+        acknowledge_wildcards(
+            self.role,
+            [landing_objects],
+            reason=f"Read-only on the objects under {prefix}, whose names (dates, run ids) "
+            "are only known when files arrive.",
+        )
