@@ -106,7 +106,55 @@ class GpuTrainingPipeline(Construct):
         )
         self._grant_jobs(training_data, artifacts, artifacts_key, code, image)
 
-        settings = TrainingPipelineSettings(
+        self.definition = build_training_pipeline(
+            self._settings(
+                ml,
+                subnets=subnets,
+                training_data=training_data,
+                artifacts=artifacts,
+                artifacts_key=artifacts_key,
+                code=code,
+                image=image,
+            )
+        )
+        self.pipeline = self._pipeline()
+        self.pipeline_arn = self._stack.format_arn(
+            service="sagemaker", resource="pipeline", resource_name=names.pipeline
+        )
+        if ml.schedule_expression is not None:
+            self._schedule(ml.schedule_expression)
+
+    def _pipeline(self) -> sagemaker.CfnPipeline:
+        pipeline = sagemaker.CfnPipeline(
+            self,
+            "Pipeline",
+            pipeline_name=self.names.pipeline,
+            pipeline_description="Prepare, GPU training, evaluation and conditional registration",
+            role_arn=self.role.role_arn,
+            pipeline_definition={
+                "PipelineDefinitionBody": self._stack.to_json_string(self.definition.render())
+            },
+        )
+        # The pipeline must not exist before its role's permissions do (the role itself is
+        # already a dependency through RoleArn), nor before its model package group.
+        pipeline.add_resource_dependency(self._default_policy())
+        pipeline.add_resource_dependency(self.model_package_group)
+        return pipeline
+
+    def _settings(
+        self,
+        ml: MlConfig,
+        *,
+        subnets: Sequence[ec2.ISubnet],
+        training_data: TrainingData,
+        artifacts: s3.IBucket,
+        artifacts_key: kms.IKey,
+        code: SourceArchive,
+        image: XgboostImage,
+    ) -> TrainingPipelineSettings:
+        """What ml_pipeline needs to render the definition: CDK tokens as plain strings."""
+        names = self.names
+        return TrainingPipelineSettings(
             role_arn=self.role.role_arn,
             image_uri=image.image_uri,
             code_s3_uri=code.s3_uri,
@@ -127,26 +175,6 @@ class GpuTrainingPipeline(Construct):
             metric_threshold=ml.metric_threshold,
             model_package_group_name=names.model_package_group,
         )
-        self.definition = build_training_pipeline(settings)
-        self.pipeline = sagemaker.CfnPipeline(
-            self,
-            "Pipeline",
-            pipeline_name=names.pipeline,
-            pipeline_description="Prepare, GPU training, evaluation and conditional registration",
-            role_arn=self.role.role_arn,
-            pipeline_definition={
-                "PipelineDefinitionBody": self._stack.to_json_string(self.definition.render())
-            },
-        )
-        # The pipeline must not exist before its role's permissions do (the role itself is
-        # already a dependency through RoleArn), nor before its model package group.
-        self.pipeline.add_resource_dependency(self._default_policy())
-        self.pipeline.add_resource_dependency(self.model_package_group)
-        self.pipeline_arn = self._stack.format_arn(
-            service="sagemaker", resource="pipeline", resource_name=names.pipeline
-        )
-        if ml.schedule_expression is not None:
-            self._schedule(ml.schedule_expression)
 
     def _default_policy(self) -> cdk.CfnResource:
         return default_resource(default_policy(self.role))
