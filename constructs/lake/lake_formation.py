@@ -171,41 +171,7 @@ class LakeFormationSetup(Construct):
                 for arn in admin_arns
             ],
         )
-        # A role of our own rather than the service-linked role: the service-linked role cannot
-        # be given the lake key, and these buckets are SSE-KMS.
-        self.registration_role = iam.Role(
-            self,
-            "RegistrationRole",
-            assumed_by=iam.ServicePrincipal("lakeformation.amazonaws.com"),
-            description="Lake Formation vends credentials for the lake's zones with this role",
-        )
-        self.registration_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListZones",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn for bucket in locations.values()],
-            )
-        )
-        self.registration_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadWriteZones",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                resources=[bucket.arn_for_objects("*") for bucket in locations.values()],
-            )
-        )
-        self.registration_role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="UseTheLakeKey",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[key.key_arn],
-            )
-        )
-        acknowledge_wildcards(
-            self.registration_role,
-            [bucket.arn_for_objects("*") for bucket in locations.values()],
-            reason="Lake Formation vends credentials for any path of a registered location, "
-            "so its registration role needs every object of the zone buckets it registers.",
-        )
+        self.registration_role = self._registration_role(locations, key)
         self.resources: dict[str, lakeformation.CfnResource] = {}
         for zone, bucket in locations.items():
             resource = lakeformation.CfnResource(
@@ -217,6 +183,44 @@ class LakeFormationSetup(Construct):
             )
             resource.node.add_dependency(self.settings)
             self.resources[zone] = resource
+
+    def _registration_role(self, locations: Mapping[str, s3.IBucket], key: kms.IKey) -> iam.Role:
+        # A role of our own rather than the service-linked role: the service-linked role cannot
+        # be given the lake key, and these buckets are SSE-KMS.
+        role = iam.Role(
+            self,
+            "RegistrationRole",
+            assumed_by=iam.ServicePrincipal("lakeformation.amazonaws.com"),
+            description="Lake Formation vends credentials for the lake's zones with this role",
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ListZones",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn for bucket in locations.values()],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadWriteZones",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[bucket.arn_for_objects("*") for bucket in locations.values()],
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="UseTheLakeKey",
+                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
+                resources=[key.key_arn],
+            )
+        )
+        acknowledge_wildcards(
+            role,
+            [bucket.arn_for_objects("*") for bucket in locations.values()],
+            reason="Lake Formation vends credentials for any path of a registered location, "
+            "so its registration role needs every object of the zone buckets it registers.",
+        )
+        return role
 
 
 def grant_lake_formation_access(role: iam.Role) -> None:
