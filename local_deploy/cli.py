@@ -143,8 +143,16 @@ def shell(settings: LocalSettings) -> int:
 
 
 def cluster(settings: LocalSettings, *, workers: int | None, keep: bool) -> int:
+    """Deploy first when the emulator or the ClusterStack is missing (a fresh clone), then run
+    the local Spark cluster against the deployment."""
     from local_deploy import cluster as local_cluster  # noqa: PLC0415 - pulls in pyarrow
 
+    if not local_cluster.cluster_deployed(settings):
+        print("the ClusterStack is not deployed locally: deploying every stack first")
+        started = time.monotonic()
+        if up(settings) != 0:
+            return 1
+        print(f"(deploy took {time.monotonic() - started:.1f} s; the cluster run follows)\n")
     return local_cluster.run(settings, workers=workers, keep=keep)
 
 

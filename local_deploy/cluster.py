@@ -63,6 +63,19 @@ def _outputs(settings: LocalSettings, stack_id: str) -> dict[str, str]:
     return outputs
 
 
+def cluster_deployed(settings: LocalSettings) -> bool:
+    """Whether the emulator runs and holds the profile's ClusterStack."""
+    if (
+        server.running_pid(settings) is None
+        or not (settings.assembly_dir / "manifest.json").exists()
+    ):
+        return False
+    stacks = {s.artifact_id: s for s in deployment.assembly_stacks(settings.assembly_dir)}
+    return CLUSTER_STACK in stacks and stacks[
+        CLUSTER_STACK
+    ].stack_name in deployment.deployed_stack_names(settings)
+
+
 def deployed_cluster(settings: LocalSettings) -> DeployedCluster:
     """The deployed ClusterStack and lake, read from the emulator (and the profile's config)."""
     if not (settings.assembly_dir / "manifest.json").exists():

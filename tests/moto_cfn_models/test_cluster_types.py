@@ -296,9 +296,82 @@ def test_guard_accepts_the_cluster_types():
             "Hook": {"Type": "AWS::AutoScaling::LifecycleHook"},
             "Secret": {"Type": "AWS::SecretsManager::Secret"},
             "Zone": {"Type": "AWS::Route53::HostedZone"},
+            "Rule": {"Type": "AWS::EC2::SecurityGroupIngress"},
+            "Schedule": {"Type": "AWS::AutoScaling::ScheduledAction"},
         }
     }
     moto_cfn_models.register()
     assert (
         moto_cfn_models.unsupported_resources(template, allow_lambda_custom_resources=False) == []
     )
+
+
+def test_security_group_ingress_between_groups(cfn, clock):
+    outputs = cfn.create(
+        {
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
+            "Master": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupDescription": "master", "VpcId": {"Ref": "Vpc"}},
+            },
+            "Workers": {
+                "Type": "AWS::EC2::SecurityGroup",
+                "Properties": {"GroupDescription": "workers", "VpcId": {"Ref": "Vpc"}},
+            },
+            "MasterFromWorkers": {
+                "Type": "AWS::EC2::SecurityGroupIngress",
+                "Properties": {
+                    "GroupId": {"Fn::GetAtt": ["Master", "GroupId"]},
+                    "SourceSecurityGroupId": {"Fn::GetAtt": ["Workers", "GroupId"]},
+                    "IpProtocol": "tcp",
+                    "FromPort": 7077,
+                    "ToPort": 7077,
+                    "Description": "Spark master RPC",
+                },
+            },
+        },
+        {"Rule": {"Ref": "MasterFromWorkers"}, "Master": {"Fn::GetAtt": ["Master", "GroupId"]}},
+    )
+    assert outputs["Rule"].startswith("sgr-")
+    assert cfn.physical_ids()["MasterFromWorkers"] == outputs["Rule"]
+    ec2 = cfn.aws("ec2")
+    (group,) = ec2.describe_security_groups(GroupIds=[outputs["Master"]])["SecurityGroups"]
+    (permission,) = group["IpPermissions"]
+    assert (permission["FromPort"], permission["ToPort"]) == (7077, 7077)
+    assert permission["UserIdGroupPairs"][0]["Description"] == "Spark master RPC"
+
+    cfn.delete()
+    assert (
+        ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [outputs["Master"]]}])[
+            "SecurityGroups"
+        ]
+        == []
+    )
+
+
+def test_scheduled_action_named_and_deleted(cfn, clock):
+    resources = _group_template(hook=False)
+    resources["Evening"] = {
+        "Type": "AWS::AutoScaling::ScheduledAction",
+        "Properties": {
+            "AutoScalingGroupName": {"Ref": "Workers"},
+            "DesiredCapacity": 0,
+            "MinSize": 0,
+            "Recurrence": "0 19 * * *",
+            "TimeZone": "UTC",
+        },
+    }
+    outputs = cfn.create(resources, {"Evening": {"Ref": "Evening"}})
+    assert cfn.physical_ids()["Evening"] == outputs["Evening"]
+    autoscaling = cfn.aws("autoscaling")
+    (action,) = autoscaling.describe_scheduled_actions(AutoScalingGroupName="workers")[
+        "ScheduledUpdateGroupActions"
+    ]
+    assert action["ScheduledActionName"] == outputs["Evening"]
+    assert (action["Recurrence"], action["TimeZone"], action["DesiredCapacity"]) == (
+        "0 19 * * *",
+        "UTC",
+        0,
+    )
+    cfn.delete()
+    assert autoscaling.describe_scheduled_actions()["ScheduledUpdateGroupActions"] == []
