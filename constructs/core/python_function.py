@@ -54,7 +54,9 @@ class PythonFunction(Construct):
     structured JSON logs through Powertools, and X-Ray tracing.
 
     The role starts with no managed policy: only writes to its own log group and X-Ray.
-    Grant it what the function needs through `self.role` / `grant_*`.
+    Grant it what the function needs with the owning construct's `grant_*` methods on
+    `self.role` (`stream.grant_read(fn.role)`), or `self.role.add_to_policy` where no owner
+    offers one. The function waits for the role's policies (`wait_for_policies`), not the role.
     """
 
     def __init__(
@@ -109,6 +111,14 @@ class PythonFunction(Construct):
             tracing=lambda_.Tracing.ACTIVE,
         )
         self.wait_for_policies()
+        self._acknowledge()
+
+    def wait_for_policies(self, *extra_policies: iam.Policy) -> None:
+        """Make the function wait for its role's default policy and `extra_policies`, and for
+        nothing else (the role itself is already ordered by the function's Fn::GetAtt)."""
+        depend_only_on(default_resource(self.function), default_policy(self.role), *extra_policies)
+
+    def _acknowledge(self) -> None:
         cdk.Validations.of(default_resource(self.function)).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions-L1",
@@ -123,11 +133,6 @@ class PythonFunction(Construct):
                 "permissions; AWS documents Resource * as the only valid value.",
             )
         )
-
-    def wait_for_policies(self, *extra_policies: iam.Policy) -> None:
-        """Make the function wait for its role's default policy and `extra_policies`, and for
-        nothing else (the role itself is already ordered by the function's Fn::GetAtt)."""
-        depend_only_on(default_resource(self.function), default_policy(self.role), *extra_policies)
 
     @staticmethod
     def _code(source_dir: Path, extra_files: Mapping[str, Path]) -> lambda_.Code:

@@ -93,6 +93,11 @@ class ApprovalDeployer(Construct):
             on_failure=destinations.SqsDestination(self.failed_events),
         )
         self._grant(spec, model_package_group_name, execution_role, artifacts, alarms)
+        self._rules(spec, model_package_group_name)
+
+    def _rules(self, spec: EndpointSpec, model_package_group_name: str) -> None:
+        """Approvals of the group's packages, and the endpoint reaching IN_SERVICE, invoke the
+        function; what EventBridge cannot deliver goes to the failed-event queue."""
         target = targets.LambdaFunction(
             self.function.function,
             dead_letter_queue=self.failed_events,
