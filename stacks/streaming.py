@@ -18,9 +18,11 @@ import lake_schema
 from constructs import Construct
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.python_function import PythonFunction
+from constructs.core.removal import removal_policy
 from constructs.streaming.alarms import StreamingAlarms
 from constructs.streaming.event_stream import EncryptedEventStream
 from constructs.streaming.firehose_to_lake import (
+    DeliveryTuning,
     FirehoseSource,
     FirehoseToLake,
     KafkaSource,
@@ -110,12 +112,16 @@ class StreamingStack(PlatformStack):
         self._outputs()
 
     def _add_stream(self) -> None:
+        kinesis_settings = self.config.streaming.kinesis
         events = EncryptedEventStream(
             self,
             "Events",
-            kinesis_config=self.config.streaming.kinesis,
-            storage=self.config.storage,
             stream_name=f"{self.config.name_prefix}-events",
+            shard_count=kinesis_settings.shard_count
+            if kinesis_settings.capacity_mode == "provisioned"
+            else None,
+            retention=cdk.Duration.hours(kinesis_settings.retention_hours),
+            removal_policy=removal_policy(self.config.storage),
         )
         self.stream: kinesis.IStream = events.stream
         self.stream_key: kms.IKey = events.key
@@ -163,7 +169,7 @@ class StreamingStack(PlatformStack):
             source=source,
             destination=destination,
             transform=self.transform_function,
-            firehose_config=self.config.streaming.firehose,
+            tuning=DeliveryTuning(**self.config.streaming.firehose.model_dump()),
             log_retention_days=self.config.log_retention_days,
             storage=self.config.storage,
         )

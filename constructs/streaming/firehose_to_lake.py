@@ -34,7 +34,6 @@ from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.core.removal import removal_policy
 from lake_schema.layout import PARTITION_KEY
 from platform_config.storage import StorageConfig
-from platform_config.streaming import FirehoseConfig
 
 DELIVERY_LOG_STREAM = "DestinationDelivery"
 
@@ -67,6 +66,28 @@ class LakeDestination:
             f"{self.errors_prefix}!{{firehose:error-output-type}}/"
             f"{PARTITION_KEY}=!{{timestamp:yyyy-MM-dd}}/"
         )
+
+
+@dataclass(frozen=True)
+class DeliveryTuning:
+    """How a delivery stream buffers, transforms and retries (each value in Firehose's units).
+
+    The defaults are this construct's: the largest S3 buffer (fewer, larger Parquet files) and
+    Firehose's own defaults for the Lambda processor and the partitioning retries.
+    """
+
+    #: MiB buffered before writing to S3; dynamic partitioning and Parquet need at least 64.
+    buffer_size_mib: int = 128
+    #: seconds buffered before writing to S3, whichever of size and time comes first.
+    buffer_interval_seconds: int = 300
+    #: MiB handed to the transform Lambda per invocation.
+    processor_buffer_size_mib: int = 1
+    #: seconds buffered before invoking the transform Lambda.
+    processor_buffer_interval_seconds: int = 60
+    #: retries of a failed transform invocation before its records go to the error prefix.
+    processor_retries: int = 3
+    #: seconds Firehose retries a partitioned write before the records go to the error prefix.
+    partitioning_retry_seconds: int = 300
 
 
 @dataclass(frozen=True)
@@ -189,6 +210,14 @@ class FirehoseToLake(Construct):
     encryption only for Direct PUT streams. With a Kinesis or MSK source it keeps no copy at
     rest; the records stay in the source, which is encrypted with its own key, and land in S3
     encrypted with the lake key (set on the destination below).
+
+    :param delivery_stream_name: the stream's physical name.
+    :param source: where records come from (KinesisSource or KafkaSource); it grants the role.
+    :param destination: the raw zone bucket, its key, the Glue table and the prefixes.
+    :param transform: the Lambda that validates records and returns their event date.
+    :param tuning: buffering and retries. Default: DeliveryTuning's defaults.
+    :param log_retention_days: retention of the delivery log group.
+    :param storage: removal policy of the delivery log group and its key.
     """
 
     def __init__(
@@ -200,7 +229,7 @@ class FirehoseToLake(Construct):
         source: FirehoseSource,
         destination: LakeDestination,
         transform: lambda_.IFunction,
-        firehose_config: FirehoseConfig,
+        tuning: DeliveryTuning | None = None,
         log_retention_days: int,
         storage: StorageConfig,
     ) -> None:
@@ -230,7 +259,7 @@ class FirehoseToLake(Construct):
             kinesis_stream_source_configuration=source_configuration.kinesis,
             msk_source_configuration=source_configuration.msk,
             extended_s3_destination_configuration=self._destination(
-                destination, transform, firehose_config, log_stream.log_stream_name
+                destination, transform, tuning or DeliveryTuning(), log_stream.log_stream_name
             ),
         )
         # Firehose checks its role's permissions when the stream is created, so the policies
@@ -366,7 +395,7 @@ class FirehoseToLake(Construct):
         self,
         destination: LakeDestination,
         transform: lambda_.IFunction,
-        config: FirehoseConfig,
+        tuning: DeliveryTuning,
         log_stream_name: str,
     ) -> firehose.CfnDeliveryStream.ExtendedS3DestinationConfigurationProperty:
         fh = firehose.CfnDeliveryStream
@@ -376,8 +405,8 @@ class FirehoseToLake(Construct):
             prefix=destination.partitioned_prefix,
             error_output_prefix=destination.error_output_prefix,
             buffering_hints=fh.BufferingHintsProperty(
-                size_in_m_bs=config.buffer_size_mib,
-                interval_in_seconds=config.buffer_interval_seconds,
+                size_in_m_bs=tuning.buffer_size_mib,
+                interval_in_seconds=tuning.buffer_interval_seconds,
             ),
             # Parquet compresses inside the file (Snappy below); the object itself must not be.
             compression_format="UNCOMPRESSED",
@@ -391,11 +420,11 @@ class FirehoseToLake(Construct):
                 log_group_name=self.delivery_logs.log_group.log_group_name,
                 log_stream_name=log_stream_name,
             ),
-            processing_configuration=_lambda_processing(transform, config),
+            processing_configuration=_lambda_processing(transform, tuning),
             dynamic_partitioning_configuration=fh.DynamicPartitioningConfigurationProperty(
                 enabled=True,
                 retry_options=fh.RetryOptionsProperty(
-                    duration_in_seconds=config.partitioning_retry_seconds
+                    duration_in_seconds=tuning.partitioning_retry_seconds
                 ),
             ),
             data_format_conversion_configuration=self._parquet_conversion(destination),
@@ -437,7 +466,7 @@ class FirehoseToLake(Construct):
 
 
 def _lambda_processing(
-    transform: lambda_.IFunction, config: FirehoseConfig
+    transform: lambda_.IFunction, tuning: DeliveryTuning
 ) -> firehose.CfnDeliveryStream.ProcessingConfigurationProperty:
     """Every record through the transform Lambda, with the configured retries and buffering."""
     fh = firehose.CfnDeliveryStream
@@ -450,11 +479,11 @@ def _lambda_processing(
                     fh.ProcessorParameterProperty(parameter_name=name, parameter_value=str(value))
                     for name, value in (
                         ("LambdaArn", transform.function_arn),
-                        ("NumberOfRetries", config.processor_retries),
-                        ("BufferSizeInMBs", config.processor_buffer_size_mib),
+                        ("NumberOfRetries", tuning.processor_retries),
+                        ("BufferSizeInMBs", tuning.processor_buffer_size_mib),
                         (
                             "BufferIntervalInSeconds",
-                            config.processor_buffer_interval_seconds,
+                            tuning.processor_buffer_interval_seconds,
                         ),
                     )
                 ],
