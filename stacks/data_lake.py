@@ -15,7 +15,7 @@ import lake_schema
 from constructs import Construct
 from constructs.lake.athena_workgroup import LakeWorkgroup
 from constructs.lake.catalog import LakeCatalog, ProjectedParquetTable
-from constructs.lake.glue_etl_job import BucketAccess, GlueEtlJob, JobCode
+from constructs.lake.glue_etl_job import BucketAccess, GlueEtlJob, JobCode, JobRuns
 from constructs.lake.glue_security import GlueSecurityConfiguration
 from constructs.lake.lake_formation import (
     TABLE_READ,
@@ -146,7 +146,14 @@ class DataLakeStack(PlatformStack):
                 python_modules=[ETL_DIR / "events_transform.py"],
                 file_arguments={"--schema_file": schema.source_path},
             ),
-            settings=settings,
+            runs=JobRuns(
+                worker_type=settings.worker_type,
+                number_of_workers=settings.number_of_workers,
+                execution_class=settings.execution_class,
+                timeout_minutes=settings.timeout_minutes,
+                max_retries=settings.max_retries,
+                schedule=settings.schedule,
+            ),
             security=security,
             data_access=[
                 BucketAccess(self.raw_bucket, [self.layout.events, self.layout.landing_events]),

@@ -19,7 +19,6 @@ from constructs.lake.glue_security import (
     GlueSecurityConfiguration,
     glue_log_groups_arn,
 )
-from platform_config.data_lake import EtlJobConfig
 
 GLUE_VERSION = "5.0"
 # Glue and observability metrics are published under this CloudWatch namespace.
@@ -45,10 +44,38 @@ class JobCode:
     file_arguments: Mapping[str, Path]
 
 
+@dataclass(frozen=True)
+class JobRuns:
+    """What each run gets and when runs start. A job is billed per DPU-second while it runs."""
+
+    #: Glue worker type (G.1X: 4 vCPU, 16 GB; each size up doubles both).
+    worker_type: str = "G.1X"
+    #: workers per run, the driver included (Glue's minimum is 2).
+    number_of_workers: int = 2
+    #: STANDARD, or FLEX: spare capacity at a lower price, for runs that can wait to start.
+    execution_class: str = "STANDARD"
+    #: minutes before a run is stopped.
+    timeout_minutes: int = 60
+    #: times Glue reruns a failed run.
+    max_retries: int = 0
+    #: a schedule expression (cron(...)) for a trigger. Default: none, runs start on demand.
+    schedule: str | None = None
+
+
 class GlueEtlJob(Construct):
     """A PySpark job with bookmarks, metrics, continuous logs and at most one run at a time,
     a role that reaches only the prefixes and catalog tables it is given, and an optional
-    scheduled trigger."""
+    scheduled trigger.
+
+    :param name: the job's name.
+    :param description: what the job does.
+    :param code: the script, its modules and its file arguments, uploaded as assets.
+    :param security: the lake's Glue security configuration (encrypted logs, bookmarks, S3).
+    :param data_access: the bucket prefixes the role may read, or read and write.
+    :param catalog_tables: the catalog tables the role may read and update, by database.
+    :param arguments: the script's own arguments.
+    :param runs: worker type and count, timeout, retries and schedule. Default: JobRuns().
+    """
 
     def __init__(
         self,
@@ -58,13 +85,14 @@ class GlueEtlJob(Construct):
         name: str,
         description: str,
         code: JobCode,
-        settings: EtlJobConfig,
         security: GlueSecurityConfiguration,
         data_access: Sequence[BucketAccess],
         catalog_tables: Mapping[str, Sequence[str]],
         arguments: Mapping[str, str],
+        runs: JobRuns | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        runs = runs or JobRuns()
         self.role = iam.Role(
             self,
             "Role",
@@ -89,18 +117,18 @@ class GlueEtlJob(Construct):
             command=glue.CfnJob.JobCommandProperty(
                 name="glueetl", python_version="3", script_location=script.s3_object_url
             ),
-            worker_type=settings.worker_type,
-            number_of_workers=settings.number_of_workers,
-            execution_class=settings.execution_class,
-            timeout=settings.timeout_minutes,
-            max_retries=settings.max_retries,
+            worker_type=runs.worker_type,
+            number_of_workers=runs.number_of_workers,
+            execution_class=runs.execution_class,
+            timeout=runs.timeout_minutes,
+            max_retries=runs.max_retries,
             # Two runs appending at once could both curate the same late duplicate.
             execution_property=glue.CfnJob.ExecutionPropertyProperty(max_concurrent_runs=1),
             security_configuration=security.name,
             default_arguments=_default_arguments(modules, files, arguments),
         )
         self.job.node.add_dependency(security.configuration)
-        self.trigger = self._schedule(name, settings.schedule)
+        self.trigger = self._schedule(name, runs.schedule)
 
     def _upload(
         self, code: JobCode
