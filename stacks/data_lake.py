@@ -56,21 +56,7 @@ class DataLakeStack(PlatformStack):
         lake = config.data_lake
         self.layout: LakeLayout = LAKE_LAYOUT
         self.events_table_name: str = lake_schema.EVENTS.name
-        storage = LakeStorage(
-            self,
-            "Storage",
-            storage=config.storage,
-            raw=lake.zones.raw,
-            curated=lake.zones.curated,
-            analytics=lake.zones.analytics,
-            results_expiration_days=lake.athena.results_expiration_days,
-            key_alias=f"alias/{config.name_prefix}-lake",
-        )
-        self.lake_key: kms.IKey = storage.key
-        self.raw_bucket: s3.IBucket = storage.raw
-        self.curated_bucket: s3.IBucket = storage.curated
-        self.analytics_bucket: s3.IBucket = storage.analytics
-        self.athena_results_bucket: s3.IBucket = storage.athena_results
+        storage = self._add_storage()
         catalog = self._catalog(storage.zones)
         security = GlueSecurityConfiguration(
             self,
@@ -86,6 +72,25 @@ class DataLakeStack(PlatformStack):
         if lake.lake_formation.enabled:
             self._add_lake_formation(storage.zones, catalog)
         self._outputs()
+
+    def _add_storage(self) -> LakeStorage:
+        config, lake = self.config, self.config.data_lake
+        storage = LakeStorage(
+            self,
+            "Storage",
+            storage=config.storage,
+            raw=lake.zones.raw,
+            curated=lake.zones.curated,
+            analytics=lake.zones.analytics,
+            results_expiration_days=lake.athena.results_expiration_days,
+            key_alias=f"alias/{config.name_prefix}-lake",
+        )
+        self.lake_key: kms.IKey = storage.key
+        self.raw_bucket: s3.IBucket = storage.raw
+        self.curated_bucket: s3.IBucket = storage.curated
+        self.analytics_bucket: s3.IBucket = storage.analytics
+        self.athena_results_bucket: s3.IBucket = storage.athena_results
+        return storage
 
     def _catalog(self, zones: Mapping[str, s3.IBucket]) -> LakeCatalog:
         lake, schema = self.config.data_lake, lake_schema.EVENTS

@@ -19,7 +19,7 @@ from constructs import Construct
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.python_function import PythonFunction
 from constructs.core.removal import removal_policy
-from constructs.streaming.alarms import StreamingAlarms
+from constructs.streaming.alarms import StreamingAlarms, StreamingThresholds
 from constructs.streaming.event_stream import EncryptedEventStream
 from constructs.streaming.firehose_to_lake import (
     DeliveryTuning,
@@ -85,18 +85,7 @@ class StreamingStack(PlatformStack):
             name_suffix="streaming",
             description="Data and ML platform: Kinesis, Firehose to the raw zone, optional MSK",
         )
-        streaming = config.streaming
-        self.alarm_topic_construct = AlarmTopic(
-            self,
-            "AlarmTopic",
-            topic_name=f"{config.name_prefix}-streaming-alarms",
-            email_subscriptions=streaming.alarms.email_subscriptions,
-            storage=config.storage,
-        )
-        self.alarm_topic: sns.ITopic = self.alarm_topic_construct.topic
-        self._alarms = StreamingAlarms(
-            self, "Alarms", config=streaming.alarms, topic=self.alarm_topic_construct
-        )
+        self._add_alarms()
         self._add_stream()
         self._add_transform()
         self._lake = lake
@@ -107,9 +96,27 @@ class StreamingStack(PlatformStack):
         self.kafka_cluster_arn: str | None = None
         self.kafka_client_security_group: ec2.ISecurityGroup | None = None
         self.kafka_delivery: FirehoseToLake | None = None
-        if streaming.msk.mode != "none":
+        if config.streaming.msk.mode != "none":
             self._add_kafka(network.vpc)
         self._outputs()
+
+    def _add_alarms(self) -> None:
+        streaming, config = self.config.streaming, self.config
+        self.alarm_topic_construct = AlarmTopic(
+            self,
+            "AlarmTopic",
+            topic_name=f"{config.name_prefix}-streaming-alarms",
+            email_subscriptions=streaming.alarms.email_subscriptions,
+            storage=config.storage,
+        )
+        self.alarm_topic: sns.ITopic = self.alarm_topic_construct.topic
+        thresholds = streaming.alarms.model_dump(exclude={"email_subscriptions"})
+        self._alarms = StreamingAlarms(
+            self,
+            "Alarms",
+            topic=self.alarm_topic_construct,
+            thresholds=StreamingThresholds(**thresholds),
+        )
 
     def _add_stream(self) -> None:
         kinesis_settings = self.config.streaming.kinesis

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kinesis as kinesis
@@ -9,26 +11,57 @@ from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
 from constructs.core.alarm_topic import AlarmTopic
-from platform_config.streaming import AlarmsConfig
 
 _ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 _AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 
 
+@dataclass(frozen=True)
+class StreamingThresholds:
+    """When the streaming alarms fire. Each alarm looks at `evaluation_periods` periods of
+    `period_seconds` and fires when every one of them breaches."""
+
+    period_seconds: int = 300
+    evaluation_periods: int = 3
+    #: age of the oldest unread record in the stream, in milliseconds.
+    iterator_age_ms: int = 60_000
+    #: records the stream refused for throughput, per period.
+    write_throttled_records: int = 0
+    #: age of the oldest record Firehose has not delivered yet, in seconds.
+    data_freshness_seconds: int = 900
+    #: records Firehose could not convert to Parquet, per period.
+    failed_conversion_records: int = 0
+    #: transform Lambda errors, per period.
+    transform_errors: int = 0
+    #: transform Lambda throttles, per period.
+    transform_throttles: int = 0
+    #: MSK broker data disk used, in percent.
+    msk_disk_used_percent: int = 80
+
+
 class StreamingAlarms(Construct):
-    """Alarms with thresholds from config, each notifying `topic` on ALARM and on OK.
+    """The alarms that say events are not reaching the lake, and why, each notifying `topic`
+    on ALARM and on OK; the `watch_*` methods add them per resource.
 
     Missing data counts as healthy: a quiet stream emits no error or throttle data points,
     and an idle Firehose emits no freshness data point.
+
+    :param topic: where every alarm notifies.
+    :param thresholds: when they fire. Default: StreamingThresholds().
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: AlarmsConfig, topic: AlarmTopic
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        topic: AlarmTopic,
+        thresholds: StreamingThresholds | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._config = config
+        self._config = thresholds or StreamingThresholds()
         self._topic = topic
-        self._period = cdk.Duration.seconds(config.period_seconds)
+        self._period = cdk.Duration.seconds(self._config.period_seconds)
         self.alarms: list[cloudwatch.Alarm] = []
 
     def _alarm(
