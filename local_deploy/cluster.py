@@ -169,7 +169,10 @@ def run(settings: LocalSettings, *, workers: int | None = None, keep: bool = Fal
     deployed = deployed_cluster(settings)
     autoscaling = deployment.client(settings, "autoscaling")
     s3 = deployment.client(settings, "s3")
-    count = max(MIN_WORKERS, workers or 0)
+    # One local worker per instance of the group (at least 2, so that one can be drained).
+    group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[deployed.group_name])
+    desired = int(group["AutoScalingGroups"][0]["DesiredCapacity"])
+    count = max(MIN_WORKERS, desired, workers or 0)
     instance_ids = worker_instances(autoscaling, deployed.group_name, minimum=count)[:count]
     if len(instance_ids) < count:
         raise LocalClusterError(f"worker group has {len(instance_ids)} InService instance(s)")

@@ -12,6 +12,10 @@ pytestmark = pytest.mark.local_deploy
 
 
 def test_cluster_runs_the_job_and_drains_a_worker(deployed, capsys):
+    group_name = cluster._outputs(deployed, cluster.CLUSTER_STACK)["WorkerGroupName"]
+    before = deployment.client(deployed, "autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[group_name]
+    )["AutoScalingGroups"][0]
     status = cluster.run(deployed)
     out = capsys.readouterr().out
     assert status == 0, out
@@ -33,10 +37,12 @@ def test_cluster_runs_the_job_and_drains_a_worker(deployed, capsys):
     assert sum(o["Key"].endswith(".parquet") for o in listed) == 2  # one file per job
 
     outputs = cluster._outputs(deployed, cluster.CLUSTER_STACK)
-    group = deployment.client(deployed, "autoscaling").describe_auto_scaling_groups(
+    autoscaling = deployment.client(deployed, "autoscaling")
+    group = autoscaling.describe_auto_scaling_groups(
         AutoScalingGroupNames=[outputs["WorkerGroupName"]]
     )["AutoScalingGroups"][0]
-    assert group["DesiredCapacity"] == 1
-    assert [i["LifecycleState"] for i in group["Instances"]] == ["InService"]
+    workers = max(cluster.MIN_WORKERS, before["DesiredCapacity"])
+    assert group["DesiredCapacity"] == workers - 1  # the scale-in, completed
+    assert [i["LifecycleState"] for i in group["Instances"]] == ["InService"] * (workers - 1)
     # Every process started was stopped, by PID.
     assert "Processes stopped (by PID):" in out
