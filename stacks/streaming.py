@@ -30,7 +30,7 @@ from constructs.streaming.firehose_to_lake import (
     LakeDestination,
 )
 from constructs.streaming.kafka_access import FirehoseClusterPolicy, KafkaClientSecurityGroup
-from constructs.streaming.kafka_provisioned import ProvisionedKafkaCluster
+from constructs.streaming.kafka_provisioned import KafkaBrokers, ProvisionedKafkaCluster
 from constructs.streaming.kafka_serverless import ServerlessKafkaCluster
 from lake_schema.layout import LAKE_LAYOUT
 from platform_config import PlatformConfig
@@ -235,7 +235,7 @@ class StreamingStack(PlatformStack):
             self,
             "Kafka",
             cluster_name=cluster_name,
-            sizing=msk_config.provisioned,
+            brokers=KafkaBrokers(**msk_config.provisioned.model_dump()),
             subnets=subnets,
             security_group=security_group,
             multi_vpc_iam=msk_config.deliver_to_lake,

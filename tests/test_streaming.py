@@ -21,7 +21,11 @@ from cfnlint.api import ManualArgs, lint_file
 
 from app import create_app
 from constructs.core.nag import flatten_cfn_reference
-from constructs.streaming.kafka_provisioned import ProvisionedKafkaCluster, server_properties
+from constructs.streaming.kafka_provisioned import (
+    KafkaBrokers,
+    ProvisionedKafkaCluster,
+    server_properties,
+)
 from platform_config import ConfigError, PlatformConfig, parse_profile
 from stacks.data_lake import DataLakeStack
 from stacks.network import NetworkStack
@@ -766,7 +770,7 @@ def first_deploy_cluster() -> dict[str, Any]:
         stack,
         "Kafka",
         cluster_name="first-deploy",
-        sizing=sizing,
+        brokers=KafkaBrokers(**sizing.model_dump()),
         subnets=vpc.select_subnets(subnet_type=cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED),
         security_group=cdk.aws_ec2.SecurityGroup(stack, "Sg", vpc=vpc),
         multi_vpc_iam=False,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
@@ -13,7 +15,6 @@ from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
-from platform_config.streaming import MskProvisionedConfig
 
 # Three copies survive one broker (or AZ) loss while a second is under maintenance.
 PREFERRED_REPLICATION_FACTOR = 3
@@ -46,22 +47,42 @@ def server_properties(broker_count: int) -> str:
     return "".join(f"{key}={value}\n" for key, value in settings.items())
 
 
+@dataclass(frozen=True)
+class KafkaBrokers:
+    """The brokers of a provisioned MSK cluster: version, size, count and storage growth."""
+
+    #: Apache Kafka version, e.g. "3.6.0".
+    kafka_version: str
+    #: broker instance type, e.g. "kafka.m7g.large" (kafka.t3.small has no multi-VPC access).
+    broker_type: str
+    #: brokers in each AZ of the cluster's subnets.
+    brokers_per_az: int = 1
+    #: each broker's EBS volume at creation, in GiB.
+    volume_size_gib: int = 100
+    #: the most storage autoscaling may grow a broker's volume to, in GiB.
+    max_volume_size_gib: int = 1000
+    #: disk use, in percent, that storage autoscaling keeps each broker at.
+    storage_target_utilization_percent: int = 60
+    #: CloudWatch metrics level (DEFAULT is free; the others are billed per metric).
+    enhanced_monitoring: str = "DEFAULT"
+
+
 def _broker_node_group(
-    sizing: MskProvisionedConfig,
+    brokers: KafkaBrokers,
     subnets: ec2.SelectedSubnets,
     security_group: ec2.ISecurityGroup,
     multi_vpc_iam: bool,
 ) -> msk.CfnCluster.BrokerNodeGroupInfoProperty:
     """Brokers in `subnets`, behind `security_group`, each with an EBS volume of
-    `sizing.volume_size_gib`; with `multi_vpc_iam`, also reachable over private (multi-VPC)
+    `brokers.volume_size_gib`; with `multi_vpc_iam`, also reachable over private (multi-VPC)
     connectivity, with IAM authentication only."""
     c = msk.CfnCluster
     return c.BrokerNodeGroupInfoProperty(
         client_subnets=subnets.subnet_ids,
-        instance_type=sizing.broker_type,
+        instance_type=brokers.broker_type,
         security_groups=[security_group.security_group_id],
         storage_info=c.StorageInfoProperty(
-            ebs_storage_info=c.EBSStorageInfoProperty(volume_size=sizing.volume_size_gib)
+            ebs_storage_info=c.EBSStorageInfoProperty(volume_size=brokers.volume_size_gib)
         ),
         connectivity_info=c.ConnectivityInfoProperty(
             vpc_connectivity=c.VpcConnectivityProperty(
@@ -109,6 +130,14 @@ class ProvisionedKafkaCluster(Construct):
     `multi_vpc_iam` turns on multi-VPC private connectivity for IAM, which Firehose needs to
     read the cluster. MSK refuses it while a cluster is being created, so it can only be
     switched on in a deploy after the one that created the cluster.
+
+    :param cluster_name: the cluster's (and its MSK configuration's) name.
+    :param brokers: Kafka version, broker type and count per AZ, storage and its growth.
+    :param subnets: one private subnet per AZ; brokers_per_az brokers go into each.
+    :param security_group: the brokers' security group.
+    :param multi_vpc_iam: multi-VPC private connectivity with IAM (see above).
+    :param log_retention_days: retention of the broker log group.
+    :param storage: removal policy of the cluster, its key and its log group.
     """
 
     def __init__(
@@ -117,7 +146,7 @@ class ProvisionedKafkaCluster(Construct):
         construct_id: str,
         *,
         cluster_name: str,
-        sizing: MskProvisionedConfig,
+        brokers: KafkaBrokers,
         subnets: ec2.SelectedSubnets,
         security_group: ec2.ISecurityGroup,
         multi_vpc_iam: bool,
@@ -126,7 +155,7 @@ class ProvisionedKafkaCluster(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         az_count = len(subnets.subnet_ids)
-        self.broker_count = sizing.brokers_per_az * az_count
+        self.broker_count = brokers.brokers_per_az * az_count
         self.cluster_name = cluster_name
         self.key = RotatingKey(
             self,
@@ -142,7 +171,7 @@ class ProvisionedKafkaCluster(Construct):
             "Configuration",
             name=cluster_name,
             description=f"Server properties of {cluster_name}",
-            kafka_versions_list=[sizing.kafka_version],
+            kafka_versions_list=[brokers.kafka_version],
             server_properties=server_properties(self.broker_count),
         )
         c = msk.CfnCluster
@@ -150,17 +179,17 @@ class ProvisionedKafkaCluster(Construct):
             self,
             "Cluster",
             cluster_name=cluster_name,
-            kafka_version=sizing.kafka_version,
+            kafka_version=brokers.kafka_version,
             number_of_broker_nodes=self.broker_count,
             broker_node_group_info=_broker_node_group(
-                sizing, subnets, security_group, multi_vpc_iam
+                brokers, subnets, security_group, multi_vpc_iam
             ),
             client_authentication=c.ClientAuthenticationProperty(
                 sasl=c.SaslProperty(iam=c.IamProperty(enabled=True)),
                 unauthenticated=c.UnauthenticatedProperty(enabled=False),
             ),
             encryption_info=_encryption(self.key.key_arn),
-            enhanced_monitoring=sizing.enhanced_monitoring,
+            enhanced_monitoring=brokers.enhanced_monitoring,
             logging_info=_broker_logs(self.broker_logs.log_group.log_group_name),
             configuration_info=c.ConfigurationInfoProperty(
                 arn=self.configuration.attr_arn,
@@ -170,9 +199,9 @@ class ProvisionedKafkaCluster(Construct):
         self.cluster.apply_removal_policy(removal_policy(storage))
         # Ref of AWS::MSK::Cluster is the cluster ARN.
         self.cluster_arn: str = self.cluster.ref
-        self._scale_storage(sizing)
+        self._scale_storage(brokers)
 
-    def _scale_storage(self, sizing: MskProvisionedConfig) -> None:
+    def _scale_storage(self, brokers: KafkaBrokers) -> None:
         stack = cdk.Stack.of(self)
         # Application Auto Scaling acts on MSK through its service-linked role, which it
         # creates on first use; naming it keeps CDK from creating a role of its own.
@@ -194,13 +223,13 @@ class ProvisionedKafkaCluster(Construct):
             service_namespace=appscaling.ServiceNamespace.KAFKA,
             resource_id=self.cluster_arn,
             scalable_dimension="kafka:broker-storage:VolumeSize",
-            min_capacity=sizing.volume_size_gib,
-            max_capacity=sizing.max_volume_size_gib,
+            min_capacity=brokers.volume_size_gib,
+            max_capacity=brokers.max_volume_size_gib,
             role=service_linked_role,
         )
         target.scale_to_track_metric(
             "StorageUtilization",
-            target_value=sizing.storage_target_utilization_percent,
+            target_value=brokers.storage_target_utilization_percent,
             predefined_metric=appscaling.PredefinedMetric.KAFKA_BROKER_STORAGE_UTILIZATION,
             # MSK volumes only grow; a scale-in would fail on every evaluation.
             disable_scale_in=True,
