@@ -57,8 +57,12 @@ synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Synthesize every stack of ENV (default 
 
 # PYTEST_ARGS narrows a run, e.g. `make test PYTEST_ARGS="tests/etl -x"`.
 PYTEST_ARGS ?=
+# Two pytest-xdist workers (the machines are 2-core); tests that share a deployment or a Spark
+# session stay together on one worker (tests/conftest.py), and each profile is synthesized once
+# for both (tests/synthesis.py). TEST_WORKERS=0 runs everything in one process.
+TEST_WORKERS ?= 2
 test: install ## Run the whole test suite (prints the 15 slowest tests)
-	$(BIN)/python -m pytest --durations=15 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 # Every process's clock moved (libfaketime, from PyPI): Python, Node, the moto server and Java.
 # CLOCK is a shift (+400d) or a start ("@2027-12-31 23:59:00": crosses a month and a year).

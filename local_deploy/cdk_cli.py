@@ -46,7 +46,13 @@ def synth(settings: LocalSettings) -> Path:
 
 
 def bootstrap(settings: LocalSettings) -> None:
-    run_cdk(settings, "bootstrap", f"aws://{ACCOUNT_ID}/{settings.region}")
+    """Bootstrap the emulated account, reading the assembly `synth` wrote: without `--app` the
+    CLI would synthesize the app again into ./cdk.out, a second synth that also collides with
+    any other CLI writing there."""
+    run_cdk(
+        settings, "bootstrap", f"aws://{ACCOUNT_ID}/{settings.region}",
+        "--app", str(settings.assembly_dir),
+    )  # fmt: skip
 
 
 def deploy(settings: LocalSettings) -> None:

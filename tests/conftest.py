@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.synthesis import PROFILES, Synthesized, synthesize
+from tests.synthesis import PROFILES, Synthesized, synthesize_once
 
 
 @pytest.fixture(scope="session")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize("dev", tmp_path_factory.mktemp("cdk.out.dev"))
+def shared_tmp(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder every pytest-xdist worker of this run shares (each worker's basetemp is a child
+    of the run's); without xdist (`worker_id == "master"`), the session's own basetemp."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
 
 
 @pytest.fixture(scope="session")
-def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    return synthesize("prod", tmp_path_factory.mktemp("cdk.out.prod"))
+def dev(shared_tmp: Path) -> Synthesized:
+    return synthesize_once("dev", shared_tmp)
+
+
+@pytest.fixture(scope="session")
+def prod(shared_tmp: Path) -> Synthesized:
+    return synthesize_once("prod", shared_tmp)
 
 
 @pytest.fixture(scope="session", params=PROFILES)
@@ -36,3 +46,15 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep tests that share a costly session resource on one pytest-xdist worker
+    (`--dist loadgroup`): the local deployment (a minute to deploy) and the local Spark session
+    (a JVM start). Without xdist the marks change nothing."""
+    for item in items:
+        if item.get_closest_marker("local_deploy"):
+            item.add_marker(pytest.mark.xdist_group("local_deploy"))
+        elif "spark" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("spark"))

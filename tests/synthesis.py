@@ -16,6 +16,7 @@ PROFILES = ("dev", "prod")
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
 
 from aws_cdk.assertions import Template  # noqa: E402
+from filelock import FileLock  # noqa: E402
 
 import app as platform_app  # noqa: E402  (the repo's app.py)
 
@@ -57,4 +58,20 @@ def synthesize(profile: str, outdir: Path) -> Synthesized:
     )
     assembly = platform_app.build(app).synth()
     stack_ids = tuple(stack.id for stack in assembly.stacks)
+    return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)
+
+
+def synthesize_once(profile: str, shared_dir: Path) -> Synthesized:
+    """The profile's assembly in `shared_dir`, synthesized by whichever pytest-xdist worker gets
+    there first; the others wait on the lock and read the same files. Every test reads the
+    templates from disk, so a worker that did not synthesize sees exactly what one that did sees,
+    and the suite pays for each profile's synth once, however many workers run it."""
+    outdir = shared_dir / f"cdk.out.{profile}"
+    done = outdir / "stack-ids.json"
+    with FileLock(shared_dir / f"cdk.out.{profile}.lock"):
+        if not done.exists():
+            synthesized = synthesize(profile, outdir)
+            done.write_text(json.dumps(synthesized.stack_ids), encoding="utf-8")
+            return synthesized
+    stack_ids = tuple(json.loads(done.read_text(encoding="utf-8")))
     return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)
