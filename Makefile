@@ -68,7 +68,7 @@ test: install ## Run the whole test suite (prints the 15 slowest tests)
 # CLOCK is a shift (+400d) or a start ("@2027-12-31 23:59:00": crosses a month and a year).
 CLOCK ?= +400d
 test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK="@2027-12-31 23:59:00")
-	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized templates
 	$(BIN)/ruff check .
