@@ -26,9 +26,10 @@ from constructs.lake.lake_formation import (
 )
 from constructs.lake.landing_crawler import LandingCrawler
 from constructs.lake.named_queries import LakeNamedQueries
-from constructs.lake.storage import LakeStorage
+from constructs.lake.storage import LakeStorage, ZoneAging
 from lake_schema.layout import LAKE_LAYOUT, LakeLayout
 from platform_config import PlatformConfig
+from platform_config.data_lake import ZoneLifecycle
 from stacks.platform_stack import PlatformStack
 
 __all__ = ["LAKE_LAYOUT", "TABLE_READ", "TABLE_WRITE", "DataLakeStack", "LakeLayout"]
@@ -37,6 +38,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 ETL_DIR = REPO_ROOT / "etl"
 LANDING_TABLE_PREFIX = "landing_"
 ZONES = ("raw", "curated", "analytics")
+
+
+_STORAGE_CLASSES: dict[str, s3.StorageClass] = {
+    "STANDARD_IA": s3.StorageClass.INFREQUENT_ACCESS,
+    "INTELLIGENT_TIERING": s3.StorageClass.INTELLIGENT_TIERING,
+    "GLACIER_IR": s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+    "GLACIER": s3.StorageClass.GLACIER,
+    "DEEP_ARCHIVE": s3.StorageClass.DEEP_ARCHIVE,
+}
+
+
+def _aging(lifecycle: ZoneLifecycle) -> ZoneAging:
+    """A zone's lifecycle from config as LakeStorage's props (config has checked S3's rules)."""
+    transitions = [
+        s3.Transition(
+            storage_class=_STORAGE_CLASSES[t.storage_class],
+            transition_after=cdk.Duration.days(t.after_days),
+        )
+        for t in lifecycle.transitions
+    ]
+    return ZoneAging(transitions=transitions, expiration_days=lifecycle.expiration_days)
 
 
 class DataLakeStack(PlatformStack):
@@ -79,9 +101,9 @@ class DataLakeStack(PlatformStack):
             self,
             "Storage",
             storage=config.storage,
-            raw=lake.zones.raw,
-            curated=lake.zones.curated,
-            analytics=lake.zones.analytics,
+            raw=_aging(lake.zones.raw),
+            curated=_aging(lake.zones.curated),
+            analytics=_aging(lake.zones.analytics),
             results_expiration_days=lake.athena.results_expiration_days,
             key_alias=f"alias/{config.name_prefix}-lake",
         )

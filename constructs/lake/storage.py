@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import aws_cdk as cdk
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
@@ -10,27 +12,20 @@ from constructs.core.access_log_bucket import AccessLogBucket
 from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from constructs.core.secure_bucket import SecureBucket
-from platform_config.data_lake import ZoneLifecycle
 from platform_config.storage import StorageConfig
 
-_STORAGE_CLASSES: dict[str, s3.StorageClass] = {
-    "STANDARD_IA": s3.StorageClass.INFREQUENT_ACCESS,
-    "INTELLIGENT_TIERING": s3.StorageClass.INTELLIGENT_TIERING,
-    "GLACIER_IR": s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
-    "GLACIER": s3.StorageClass.GLACIER,
-    "DEEP_ARCHIVE": s3.StorageClass.DEEP_ARCHIVE,
-}
 
+@dataclass(frozen=True)
+class ZoneAging:
+    """How one zone's current objects age (noncurrent versions follow the bucket defaults).
 
-def transitions_of(lifecycle: ZoneLifecycle) -> list[s3.Transition]:
-    """The config's transitions as CDK lifecycle transitions (config has checked S3's rules)."""
-    return [
-        s3.Transition(
-            storage_class=_STORAGE_CLASSES[t.storage_class],
-            transition_after=cdk.Duration.days(t.after_days),
-        )
-        for t in lifecycle.transitions
-    ]
+    :param transitions: storage-class transitions, in order. Default: none, objects stay in
+        S3 Standard.
+    :param expiration_days: days after which objects expire. Default: none, kept forever.
+    """
+
+    transitions: Sequence[s3.Transition] = ()
+    expiration_days: int | None = None
 
 
 class LakeStorage(Construct):
@@ -44,9 +39,9 @@ class LakeStorage(Construct):
         construct_id: str,
         *,
         storage: StorageConfig,
-        raw: ZoneLifecycle,
-        curated: ZoneLifecycle,
-        analytics: ZoneLifecycle,
+        raw: ZoneAging | None = None,
+        curated: ZoneAging | None = None,
+        analytics: ZoneAging | None = None,
         results_expiration_days: int,
         key_alias: str,
     ) -> None:
@@ -60,15 +55,16 @@ class LakeStorage(Construct):
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs", storage=storage)
 
-        def zone(zone_id: str, lifecycle: ZoneLifecycle) -> s3.IBucket:
+        def zone(zone_id: str, aging: ZoneAging | None) -> s3.IBucket:
+            aging = aging or ZoneAging()
             return SecureBucket(
                 self,
                 zone_id,
                 storage=storage,
                 access_logs=self.access_logs.bucket,
                 encryption_key=self.key,
-                transitions=transitions_of(lifecycle),
-                expiration_days=lifecycle.expiration_days,
+                transitions=list(aging.transitions),
+                expiration_days=aging.expiration_days,
             ).bucket
 
         self.raw = zone("Raw", raw)
