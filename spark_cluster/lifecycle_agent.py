@@ -47,6 +47,7 @@ SCALE_IN = "scale-in"
 SPOT_INTERRUPTION = "spot-interruption"
 WORKER_MAIN_CLASS = "org.apache.spark.deploy.worker.Worker"
 EXECUTOR_MAIN_CLASS = "org.apache.spark.executor.CoarseGrainedExecutorBackend"
+LAUNCHER_MAIN_CLASS = "org.apache.spark.launcher.Main"
 #: A Spot instance is reclaimed two minutes after the notice; leave time to stop and complete.
 SPOT_DRAIN_LIMIT_S = 100.0
 #: The hook's global timeout is 100 x its heartbeat timeout, at most 48 hours.
@@ -156,9 +157,21 @@ def _proc_parent(pid: int, proc: Path) -> int | None:
 
 
 def find_worker_pid(proc: Path = Path("/proc")) -> int:
-    """The PID of this host's Spark worker JVM (systemd's spark-class execs into it)."""
+    """The PID of this host's Spark worker JVM (systemd's spark-class execs into it).
+
+    While spark-class starts, its bash process and Spark's launcher JVM also carry the main
+    class on their command lines; only a ``java`` process that is not the launcher counts.
+    """
     for entry in proc.iterdir():
-        if entry.name.isdigit() and WORKER_MAIN_CLASS in _proc_cmdline(int(entry.name), proc):
+        if not entry.name.isdigit():
+            continue
+        words = _proc_cmdline(int(entry.name), proc).split()
+        if (
+            words
+            and words[0].endswith("java")
+            and WORKER_MAIN_CLASS in words
+            and LAUNCHER_MAIN_CLASS not in words
+        ):
             return int(entry.name)
     raise RuntimeError(f"no process runs {WORKER_MAIN_CLASS} on this host")
 

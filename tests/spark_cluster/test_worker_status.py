@@ -26,6 +26,9 @@ def _process(proc, pid, parent, *args, name="java"):
 @pytest.fixture
 def proc(tmp_path):
     _process(tmp_path, 1, 0, "/sbin/init", name="systemd")
+    # spark-class of a restarting worker: its bash, and Spark's launcher JVM, name the class too
+    _process(tmp_path, 200, 1, "bash", "/opt/spark/bin/spark-class", WORKER, name="bash")
+    _process(tmp_path, 201, 200, "/usr/bin/java", "org.apache.spark.launcher.Main", WORKER)
     _process(
         tmp_path, 300, 1, "/usr/bin/java", "-cp", "/opt/spark/jars/*", WORKER, "spark://m:7077"
     )
