@@ -57,6 +57,7 @@ PINNED: dict[str, dict[str, str]] = {
         "KinesisToLakeLogsLogGroup3309283A": "AWS::Logs::LogGroup",
         "TransformLogsKey39DD6F20": "AWS::KMS::Key",
         "TransformLogsLogGroup9283ABD3": "AWS::Logs::LogGroup",
+        "TransformEnvironmentKeyBEDE9CBB": "AWS::KMS::Key",
         "AlarmTopicKeyBA1A4AA7": "AWS::KMS::Key",
     },
     "MlStack": {
@@ -66,6 +67,7 @@ PINNED: dict[str, dict[str, str]] = {
         "TrainingModelPackageGroup2A1BF969": "AWS::SageMaker::ModelPackageGroup",
         "DeploymentDeployerLogsKeyE97F08B9": "AWS::KMS::Key",
         "DeploymentDeployerLogsLogGroup2FB35337": "AWS::Logs::LogGroup",
+        "DeploymentDeployerEnvironmentKeyCF9729A6": "AWS::KMS::Key",
         "DeploymentFailedEventsKey8C66B67B": "AWS::KMS::Key",
         "DeploymentFailedEventsC04EFF28": "AWS::SQS::Queue",
     },

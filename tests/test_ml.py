@@ -251,7 +251,7 @@ def test_execution_role_passes_only_itself_to_sagemaker(dev: Synthesized) -> Non
     assert not any(a.endswith("*") for a in all_actions), all_actions
     wildcard_resources = [s["Sid"] for s in statements(policy) if s["Resource"] == "*"]
     assert sorted(wildcard_resources) == [
-        "EcrAuthorizationToken", "TrainingMetrics", "VpcJobNetworkInterfaces"
+        "EcrAuthorizationToken", "TrainingMetrics", "VpcJobNetworkInterfacesDescribe"
     ]  # fmt: skip
 
 

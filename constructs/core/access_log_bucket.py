@@ -7,6 +7,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.cfn import default_resource
+from constructs.core.nag import skip_checkov
 from constructs.core.removal import removal_policy
 from platform_config.storage import StorageConfig
 
@@ -49,4 +50,11 @@ class AccessLogBucket(Construct):
                 reason="This bucket is the server access log destination; logging it to itself "
                 "would loop.",
             )
+        )
+        skip_checkov(
+            self.bucket,
+            {
+                "CKV_AWS_18": "This bucket is the server access log destination of the stack's "
+                "buckets; logging it to itself would loop."
+            },
         )

@@ -7,6 +7,9 @@ acknowledge exactly the wildcards it creates, so any new one still fails synth.
 
 - `acknowledge_wildcards`: resources of the same stack, acknowledged at construction time on a
   role's default policy.
+- `skip_checkov`: the other scanner reviewers run, checkov, reads its skips from the resource's
+  template Metadata (`checkov.skip: [{id, comment}]`); each one is written on the narrowest
+  resource with the reason, like every cdk-nag acknowledgement here.
 - `acknowledge_wildcard_resources`: resources built from another stack's value (the lake's bucket
   ARN, say), whose name is known only once CDK has resolved the cross-stack reference, after every
   construct is written. It registers a validation that runs at that point, acknowledges precisely
@@ -17,7 +20,7 @@ acknowledge exactly the wildcards it creates, so any new one still fails synth.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -28,6 +31,7 @@ import constructs as constructs_lib
 from constructs.core.cfn import default_policy, default_resource
 
 NAG_METADATA_KEY = "cdk_nag"
+CHECKOV_METADATA_KEY = "checkov"
 
 
 def _flatten_intrinsic(node: dict[str, Any]) -> str | None:
@@ -108,3 +112,19 @@ def acknowledge_wildcards(role: iam.Role, resources: Iterable[str], reason: str)
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(id=wildcard_finding(role, resource), reason=reason)
         )
+
+
+def skip_checkov(scope: constructs_lib.IConstruct, skips: Mapping[str, str]) -> None:
+    """Skip each checkov check ID of `skips` on one resource, with its reason as the comment.
+
+    `scope` is the CloudFormation resource itself or an L2 whose default child it is. A check
+    skipped again replaces its earlier comment (so a function shared by two consumers keeps one
+    entry per check).
+    """
+    resource = scope if isinstance(scope, cdk.CfnResource) else scope.node.default_child
+    if not isinstance(resource, cdk.CfnResource):
+        raise TypeError(f"{scope.node.path} has no CloudFormation resource to skip checks on")
+    existing = dict(resource.get_metadata(CHECKOV_METADATA_KEY) or {})
+    entries = [e for e in existing.get("skip", []) if e["id"] not in skips]
+    entries += [{"id": check_id, "comment": comment} for check_id, comment in skips.items()]
+    resource.add_metadata(CHECKOV_METADATA_KEY, {**existing, "skip": entries})

@@ -33,6 +33,8 @@ from platform_config.storage import StorageConfig
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
 AUTOSCALING_SERVICE = "sagemaker.application-autoscaling.amazonaws.com"
+# What lambda/model_deployer registers and scales (its SCALABLE_DIMENSION).
+SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 FAILED_EVENT_RETENTION = cdk.Duration.days(14)
 
 
@@ -85,6 +87,16 @@ class ApprovalDeployer(Construct):
             memory_size=256,
             timeout=cdk.Duration.seconds(60),
             environment=self._environment(spec, model_package_group_name, execution_role, alarms),
+            # One deployment at a time: two runs would race on the one endpoint. Lambda queues
+            # and retries throttled asynchronous events (within the max event age below).
+            reserved_concurrency=1,
+        )
+        self.function.skip_checkov(
+            {
+                "CKV_AWS_116": "Asynchronous failures go to an on-failure destination (the "
+                "failed-event queue, through the EventInvokeConfig below), which keeps the "
+                "request and the error; a dead-letter queue would keep less, in the same place."
+            }
         )
         self.failed_events = self._failure_queue(storage)
         self.function.function.configure_async_invoke(
@@ -352,6 +364,14 @@ class ApprovalDeployer(Construct):
                         "application-autoscaling:PutScalingPolicy",
                     ],
                     resources=["*"],
+                    # The request-level keys these actions take (the scalable target itself has
+                    # none): SageMaker variants' instance counts only, no other service's targets.
+                    conditions={
+                        "StringEquals": {
+                            "application-autoscaling:service-namespace": "sagemaker",
+                            "application-autoscaling:scalable-dimension": SCALABLE_DIMENSION,
+                        }
+                    },
                 )
             ],
         )

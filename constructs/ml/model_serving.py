@@ -19,7 +19,11 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.core.cfn import default_policy
 from constructs.core.nag import acknowledge_wildcard_resources
-from constructs.ml.training_pipeline import SAGEMAKER_SERVICE, VPC_ENI_ACTIONS
+from constructs.ml.training_pipeline import (
+    SAGEMAKER_SERVICE,
+    eni_wildcards,
+    vpc_network_interface_statements,
+)
 from constructs.ml.xgboost_image import XgboostImage
 from constructs.network.https_egress import https_egress_security_group
 
@@ -83,7 +87,10 @@ class ModelServing(Construct):
             assumed_by=iam.ServicePrincipal(SAGEMAKER_SERVICE),
             description="Runs the GPU endpoint's model containers",
         )
-        for statement in self._statements(image, model_artifacts, data_capture, endpoint_logs):
+        for statement in (
+            *self._statements(image, model_artifacts, data_capture, endpoint_logs),
+            *vpc_network_interface_statements(self, vpc, "VpcModelNetworkInterfaces"),
+        ):
             self.role.add_to_policy(statement)
         self._acknowledge(model_artifacts, data_capture, endpoint_logs)
 
@@ -110,9 +117,6 @@ class ModelServing(Construct):
                 sid="EndpointLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[endpoint_logs],
-            ),
-            iam.PolicyStatement(
-                sid="VpcModelNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
             ),
         ]
         artifact_keys = [loc.key.key_arn for loc in model_artifacts if loc.key is not None]
@@ -148,6 +152,13 @@ class ModelServing(Construct):
             [endpoint_logs],
             "SageMaker names an endpoint's log group /aws/sagemaker/Endpoints/<endpoint>; "
             "the endpoint is created by the deployer after approval.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            list(eni_wildcards(self)),
+            "SageMaker creates the endpoint instances' network interfaces at run time; subnets "
+            "and security groups are limited to the platform VPC by the ec2:Vpc condition, as "
+            "are changes to interfaces. A new interface's ARN has no ec2:Vpc key yet.",
         )
         cdk.Validations.of(policy).acknowledge(
             cdk.Acknowledgment(

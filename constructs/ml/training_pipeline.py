@@ -41,6 +41,66 @@ VPC_ENI_ACTIONS = (
     "ec2:DescribeSubnets",
     "ec2:DescribeSecurityGroups",
 )
+_ENI_DESCRIBE_ACTIONS = [a for a in VPC_ENI_ACTIONS if a.startswith("ec2:Describe")]
+# Actions on an existing interface: its ARN carries the ec2:Vpc key.
+_ENI_CHANGE_ACTIONS = [
+    "ec2:CreateNetworkInterfacePermission",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DeleteNetworkInterfacePermission",
+]
+
+
+def vpc_network_interface_statements(
+    scope: Construct, vpc: ec2.IVpc, sid: str
+) -> list[iam.PolicyStatement]:
+    """What SageMaker does with a role to put a job's or an endpoint's interfaces in `vpc`,
+    each action scoped as far as EC2 allows (Service Authorization Reference):
+
+    - CreateNetworkInterface: the subnet and security groups only in `vpc` (`ec2:Vpc`); the new
+      interface's own ARN has no `ec2:Vpc` key yet, so it is allowed by type, not by VPC;
+    - permissions on and deletion of interfaces: only interfaces in `vpc` (`ec2:Vpc`);
+    - Describe*: no resource-level permissions (Resource * is the only valid value).
+
+    Returns the statements; `eni_wildcards` lists their wildcard resources for cdk-nag.
+    """
+    stack = cdk.Stack.of(scope)
+    in_vpc = {
+        "StringEquals": {
+            "ec2:Vpc": stack.format_arn(service="ec2", resource="vpc", resource_name=vpc.vpc_id)
+        }
+    }
+    subnets, groups, interfaces = eni_wildcards(scope)
+    return [
+        iam.PolicyStatement(
+            sid=sid,
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[subnets, groups],
+            conditions=in_vpc,
+        ),
+        iam.PolicyStatement(
+            sid=f"{sid}New",
+            actions=["ec2:CreateNetworkInterface"],
+            resources=[interfaces],
+        ),
+        iam.PolicyStatement(
+            sid=f"{sid}Change",
+            actions=_ENI_CHANGE_ACTIONS,
+            resources=[interfaces],
+            conditions=in_vpc,
+        ),
+        iam.PolicyStatement(sid=f"{sid}Describe", actions=_ENI_DESCRIBE_ACTIONS, resources=["*"]),
+    ]
+
+
+def eni_wildcards(scope: Construct) -> tuple[str, str, str]:
+    """The subnet, security-group and network-interface ARN patterns of the stack's account and
+    region that vpc_network_interface_statements uses."""
+    stack = cdk.Stack.of(scope)
+    return (
+        stack.format_arn(service="ec2", resource="subnet", resource_name="*"),
+        stack.format_arn(service="ec2", resource="security-group", resource_name="*"),
+        stack.format_arn(service="ec2", resource="network-interface", resource_name="*"),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,6 +144,7 @@ class GpuTrainingPipeline(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self._stack = cdk.Stack.of(self)
+        self._vpc = vpc
         self.names = names
         self.artifacts_prefix = f"pipelines/{names.pipeline}/"
         self.security_group = https_egress_security_group(
@@ -312,9 +373,7 @@ class GpuTrainingPipeline(Construct):
                 resources=["*"],
                 conditions={"StringLike": {"cloudwatch:namespace": "/aws/sagemaker/*"}},
             ),
-            iam.PolicyStatement(
-                sid="VpcJobNetworkInterfaces", actions=list(VPC_ENI_ACTIONS), resources=["*"]
-            ),
+            *vpc_network_interface_statements(self, self._vpc, "VpcJobNetworkInterfaces"),
         ]
 
     def _acknowledge_jobs(self, training_data: TrainingData, artifacts: s3.IBucket) -> None:
@@ -358,6 +417,13 @@ class GpuTrainingPipeline(Construct):
             self._job_log_groups(),
             "SageMaker writes one log stream per job into these two fixed log groups; stream "
             "names are created by the service.",
+        )
+        acknowledge_wildcard_resources(
+            policy,
+            list(eni_wildcards(self)),
+            "SageMaker creates each job's network interfaces at run time; subnets and security "
+            "groups are limited to the platform VPC by the ec2:Vpc condition, as are changes to "
+            "interfaces. A new interface's ARN has no ec2:Vpc key yet, hence its type pattern.",
         )
 
     def _job_log_groups(self) -> list[str]:

@@ -30,7 +30,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.core.cfn import default_policy
 from constructs.core.encrypted_log_group import EncryptedLogGroup
-from constructs.core.nag import acknowledge_wildcard_resources
+from constructs.core.nag import acknowledge_wildcard_resources, skip_checkov
 from constructs.core.removal import removal_policy
 from lake_schema.layout import PARTITION_KEY
 from platform_config.storage import StorageConfig
@@ -300,6 +300,15 @@ class FirehoseToLake(Construct):
                 resources=[transform.function_arn],
             )
         )
+        if isinstance(transform.node.default_child, cdk.CfnResource):  # not an imported one
+            skip_checkov(
+                transform,
+                {
+                    "CKV_AWS_116": "Firehose invokes the transform synchronously and retries it "
+                    "itself; records that still fail go to the lake's error prefix. A dead-letter "
+                    "queue keeps only asynchronous invocations, which this function never gets."
+                },
+            )
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="WriteTheDeliveryLog",

@@ -1,0 +1,42 @@
+"""checkov, offline, over every template of dev and prod: 0 failed, every skip with a reason.
+
+checkov runs from its own virtualenv (`make checkov` builds .venv/checkov from
+ops/checkov-lock.txt; its pins conflict with constraints.txt). Without it these tests skip and
+say so; `make checkov` is the gate that always runs it. One checkov run per profile per session.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ops.checkov import CHECKOV, Result, main, run_checkov
+from tests.test_nag import CHECKOV_SKIPPED
+
+pytestmark = pytest.mark.skipif(
+    not CHECKOV.is_file(), reason=f"{CHECKOV} missing: run `make checkov` to build it"
+)
+
+
+@pytest.fixture(scope="session")
+def checkov_result(synthesized) -> Result:
+    return run_checkov(synthesized.outdir)
+
+
+def test_checkov_reports_no_failed_check(checkov_result: Result) -> None:
+    assert checkov_result.passed > 300
+    failed = [(f.check_id, f.resource) for f in checkov_result.failed]
+    assert failed == []
+
+
+def test_checkov_skips_are_the_listed_ones_with_their_reasons(checkov_result: Result) -> None:
+    skipped = {
+        (f.template.split(".")[0], f.resource.split(".")[1], f.check_id)
+        for f in checkov_result.skipped
+    }
+    assert skipped == CHECKOV_SKIPPED
+    assert all(len(f.comment) >= 40 for f in checkov_result.skipped)
+
+
+def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([str(tmp_path)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
