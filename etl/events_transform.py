@@ -650,53 +650,23 @@ def transform_events(
     `processed_at`: aware datetime of the run; stamps quarantine rows and their dt.
     The session time zone must be UTC so that dt is the UTC date of event_time.
     """
-    rows = _normalised_rows(spec, firehose_rows, landing_lines, run_id, processed_at)
-    partition_key = spec.partition_key.name
-    ranked = _ranked(rows, spec, max_clock_skew).persist(StorageLevel.MEMORY_AND_DISK)
-    persisted = [ranked]
-    classified = _mark_already_curated(ranked, curated_keys, partition_key)
-    if classified is not ranked:
-        persisted.append(classified)
-
-    counts, curated_partitions = _count_outcomes(classified, partition_key)
-    curated = classified.where(F.col(OUTCOME) == CURATED).select(
-        *[F.col(c.name).cast(c.spark_type) for c in spec.columns], F.col(partition_key)
-    )
-    return TransformResult(
-        curated=curated,
-        quarantine=_quarantine(classified, run_id, processed_at),
-        counts=counts,
-        curated_partitions=curated_partitions,
-        _persisted=persisted,
-    )
-
-
-def _normalised_rows(
-    spec: TableSpec,
-    firehose_rows: DataFrame | None,
-    landing_lines: DataFrame | None,
-    run_id: str,
-    processed_at: datetime,
-) -> DataFrame:
-    """Both sources in one shape, after checking the inputs and the session."""
     sources = [df for df in (firehose_rows, landing_lines) if df is not None]
     if not sources:
         raise ValueError("transform_events needs firehose_rows, landing_lines or both")
-    _require_utc_session(sources[0].sparkSession)
+    spark = sources[0].sparkSession
+    _require_utc_session(spark)
     if processed_at.tzinfo is None:
         raise ValueError(f"processed_at must be timezone-aware, got {processed_at!r}")
     if not run_id:
         raise ValueError("run_id must be a non-empty string")
+
     parts = []
     if firehose_rows is not None:
         parts.append(normalise_firehose_rows(firehose_rows, spec))
     if landing_lines is not None:
         parts.append(normalise_landing_lines(landing_lines, spec))
-    return reduce(lambda left, right: left.unionByName(right), parts)
+    rows = reduce(lambda left, right: left.unionByName(right), parts)
 
-
-def _ranked(rows: DataFrame, spec: TableSpec, max_clock_skew: timedelta) -> DataFrame:
-    """Each row validated, given its dt, and marked curated, quarantined or duplicate."""
     partition_key = spec.partition_key.name
     is_valid = F.size(F.col(REASONS)) == 0
     validated = rows.withColumn(REASONS, validation_reasons(spec, max_clock_skew)).withColumn(
@@ -707,19 +677,14 @@ def _ranked(rows: DataFrame, spec: TableSpec, max_clock_skew: timedelta) -> Data
     first_copy = Window.partitionBy(is_valid, F.col(EVENT_ID)).orderBy(
         F.col(INGESTED_AT).asc(), source_rank.asc(), F.col(PAYLOAD).asc()
     )
-    return validated.withColumn(
+    ranked = validated.withColumn(
         OUTCOME,
         F.when(~is_valid, F.lit(QUARANTINED))
         .when(F.row_number().over(first_copy) > 1, F.lit(DUPLICATE))
         .otherwise(F.lit(CURATED)),
-    )
+    ).persist(StorageLevel.MEMORY_AND_DISK)
+    persisted = [ranked]
 
-
-def _mark_already_curated(
-    ranked: DataFrame, curated_keys: CuratedKeysLookup | None, partition_key: str
-) -> DataFrame:
-    """`ranked` with curated rows that an earlier run already wrote marked ALREADY_CURATED
-    (a new, persisted frame), or `ranked` itself when nothing is curated yet."""
     candidate_partitions = sorted(
         row[partition_key]
         for row in ranked.where(F.col(OUTCOME) == CURATED)
@@ -727,36 +692,38 @@ def _mark_already_curated(
         .distinct()
         .collect()
     )
+    classified = ranked
     existing = (
         curated_keys(candidate_partitions)
         if curated_keys is not None and candidate_partitions
         else None
     )
-    if existing is None:
-        return ranked
-    known = (
-        existing.select(F.col(EVENT_ID), F.col(partition_key))
-        .distinct()
-        .withColumn("_already_curated", F.lit(True))
-    )
-    return (
-        ranked.join(known, on=[EVENT_ID, partition_key], how="left")
-        .withColumn(
-            OUTCOME,
-            F.when(
-                (F.col(OUTCOME) == CURATED) & F.col("_already_curated"),
-                F.lit(ALREADY_CURATED),
-            ).otherwise(F.col(OUTCOME)),
+    if existing is not None:
+        known = (
+            existing.select(F.col(EVENT_ID), F.col(partition_key))
+            .distinct()
+            .withColumn("_already_curated", F.lit(True))
         )
-        .drop("_already_curated")
-        .persist(StorageLevel.MEMORY_AND_DISK)
+        classified = (
+            ranked.join(known, on=[EVENT_ID, partition_key], how="left")
+            .withColumn(
+                OUTCOME,
+                F.when(
+                    (F.col(OUTCOME) == CURATED) & F.col("_already_curated"),
+                    F.lit(ALREADY_CURATED),
+                ).otherwise(F.col(OUTCOME)),
+            )
+            .drop("_already_curated")
+            .persist(StorageLevel.MEMORY_AND_DISK)
+        )
+        persisted.append(classified)
+
+    counts, curated_partitions = _count_outcomes(classified, partition_key)
+    curated = classified.where(F.col(OUTCOME) == CURATED).select(
+        *[F.col(c.name).cast(c.spark_type) for c in spec.columns], F.col(partition_key)
     )
-
-
-def _quarantine(classified: DataFrame, run_id: str, processed_at: datetime) -> DataFrame:
-    """Quarantined rows as written: source, file, payload, reasons, run and its UTC date."""
     run_date = processed_at.astimezone(UTC)
-    return classified.where(F.col(OUTCOME) == QUARANTINED).select(
+    quarantine = classified.where(F.col(OUTCOME) == QUARANTINED).select(
         F.col(SOURCE).alias("source"),
         F.col(SOURCE_FILE).alias("source_file"),
         F.col(PAYLOAD).alias("payload"),
@@ -764,6 +731,13 @@ def _quarantine(classified: DataFrame, run_id: str, processed_at: datetime) -> D
         F.lit(run_id).alias("run_id"),
         F.lit(run_date).cast(T.TimestampType()).alias("quarantined_at"),
         F.lit(run_date.strftime("%Y-%m-%d")).alias("dt"),
+    )
+    return TransformResult(
+        curated=curated,
+        quarantine=quarantine,
+        counts=counts,
+        curated_partitions=curated_partitions,
+        _persisted=persisted,
     )
 
 
