@@ -11,6 +11,7 @@ import pytest
 
 from ops.checkov import CHECKOV, Result, main, run_checkov
 from tests.test_nag import CHECKOV_SKIPPED
+from tests.test_streaming import ModeApp
 
 pytestmark = pytest.mark.skipif(
     not CHECKOV.is_file(), reason=f"{CHECKOV} missing: run `make checkov` to build it"
@@ -35,6 +36,19 @@ def test_checkov_skips_are_the_listed_ones_with_their_reasons(checkov_result: Re
     }
     assert skipped == CHECKOV_SKIPPED
     assert all(len(f.comment) >= 40 for f in checkov_result.skipped)
+
+
+@pytest.fixture(scope="module", params=["serverless", "provisioned"])
+def msk_mode_result(request: pytest.FixtureRequest, tmp_path_factory) -> Result:
+    """The Network, DataLake and Streaming stacks with MSK on, as tests/test_streaming.py builds
+    them (the profiles ship with MSK off)."""
+    app = ModeApp(request.param, tmp_path_factory.mktemp(f"checkov.msk-{request.param}"))
+    return run_checkov(app.outdir)
+
+
+def test_checkov_reports_no_failed_check_with_msk_on(msk_mode_result: Result) -> None:
+    assert [(f.check_id, f.resource) for f in msk_mode_result.failed] == []
+    assert all(len(f.comment) >= 40 for f in msk_mode_result.skipped)
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
