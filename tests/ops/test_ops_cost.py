@@ -292,3 +292,18 @@ def test_real_templates_every_billable_resource_is_priced_or_listed(synthesized)
     # ops/prices.json (and a rule) price it.
     assert report.not_priced == [], [(i.logical_id, i.detail) for i in report.not_priced]
     assert report.total > 0
+
+
+def test_summary_is_one_table_of_stacks_by_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    small = write_assembly(tmp_path / "small", {"Net": NET})
+    large = write_assembly(tmp_path / "large", {"Net": NET, "Stream": STREAM})
+    prices_file = tmp_path / "prices.json"
+    prices_file.write_text(json.dumps(TEST_PRICES))
+    argv = [f"dev={small}", f"prod={large}", "--format", "summary", "--prices", str(prices_file)]
+    assert main(argv) == 0
+    table = capsys.readouterr().out
+    assert "| Net | $9.00 | $9.00 |" in table
+    assert "| Stream | $0.00 | $99.00 |" in table
+    assert "| **Total** | **$9.00** | **$108.00** |" in table
