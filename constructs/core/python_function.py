@@ -86,23 +86,7 @@ class PythonFunction(Construct):
         source_dir = LAMBDA_ROOT / source
         if not (source_dir / "handler.py").is_file():
             raise ValueError(f"{source_dir} has no handler.py; a Lambda folder needs one")
-        self.logs = EncryptedLogGroup(
-            self, "Logs", retention_days=log_retention_days, storage=storage
-        )
-        self.role = iam.Role(
-            self,
-            "Role",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description=f"Runs the {source} Lambda function",
-        )
-        self.logs.log_group.grant_write(self.role)
-        self.environment_key = environment_key or RotatingKey(
-            self,
-            "EnvironmentKey",
-            description=f"Encrypts the {source} Lambda function's environment variables",
-            removal_policy=removal_policy(storage),
-        )
-        self.environment_key.grant_decrypt(self.role)
+        self._execution_role(source, storage, log_retention_days, environment_key)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -128,6 +112,32 @@ class PythonFunction(Construct):
         )
         self.wait_for_policies()
         self._acknowledge()
+
+    def _execution_role(
+        self,
+        source: str,
+        storage: StorageConfig,
+        log_retention_days: int,
+        environment_key: kms.IKey | None,
+    ) -> None:
+        """The log group, the role (writes its logs, decrypts its environment) and the key."""
+        self.logs = EncryptedLogGroup(
+            self, "Logs", retention_days=log_retention_days, storage=storage
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs the {source} Lambda function",
+        )
+        self.logs.log_group.grant_write(self.role)
+        self.environment_key = environment_key or RotatingKey(
+            self,
+            "EnvironmentKey",
+            description=f"Encrypts the {source} Lambda function's environment variables",
+            removal_policy=removal_policy(storage),
+        )
+        self.environment_key.grant_decrypt(self.role)
 
     def wait_for_policies(self, *extra_policies: iam.Policy) -> None:
         """Make the function wait for its role's default policy and `extra_policies`, and for
