@@ -26,7 +26,7 @@ DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 
 .PHONY: help install synth test test-clock lint snapshot-update deploy diff bench-synth clean
-.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local
+.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -99,6 +99,9 @@ deploy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Deploy ENV into a l
 
 deliver-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Play Firehose locally: deliver what was sent to the local stream into the lake
 	$(BIN)/python -m local_deploy deliver --env $(ENV)
+
+cluster-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Run the deployed ClusterStack as a real local Spark cluster: sample job, a scale-in drained by the agent (deploys first if needed)
+	$(BIN)/python -m local_deploy cluster --env $(ENV)
 
 destroy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Destroy the local stacks (the emulator keeps running; `python -m local_deploy stop` ends it)
 	$(BIN)/python -m local_deploy down --env $(ENV)

@@ -248,6 +248,9 @@ def spark_defaults(facts: NodeFacts, settings: ClusterSettings) -> dict[str, str
         "spark.storage.decommission.rddBlocks.enabled": "true",
         "spark.storage.decommission.fallbackStorage.path": settings.fallback_storage_path,
         "spark.storage.decommission.fallbackStorage.cleanUp": "true",
+        # Spark retries block migration in rounds 30 s apart by default; a Spot notice leaves
+        # two minutes in all, so a drain must not sit idle between rounds.
+        "spark.storage.decommission.replicationReattemptInterval": "5s",
         "spark.executor.decommission.forceKillTimeout": (
             f"{settings.decommission_timeout_seconds}s"
         ),
