@@ -25,7 +25,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help install synth test test-clock lint snapshot-update deploy diff bench-synth clean
+.PHONY: help install bytecode synth test test-clock lint snapshot-update deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local
 
 help: ## List the targets
@@ -51,7 +51,15 @@ $(NODE_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 
 install: $(DEV_STAMP) $(NODE_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
 
-synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Synthesize every stack of ENV (default dev) into cdk.out/
+# Python caches bytecode on first import, except where PYTHONDONTWRITEBYTECODE is set (as on
+# these CI machines): then every synth recompiles the app's modules, about 1.5 s of a 4 s synth.
+# Compiling them ahead is cheap (up-to-date files are skipped) and a stale .pyc is never used
+# (Python compares it with the source's mtime).
+APP_PACKAGES := app.py stacks constructs platform_config lake_schema ml ml_pipeline spark_cluster
+bytecode: $(RUNTIME_STAMP)
+	@$(BIN)/python -m compileall -q $(APP_PACKAGES) >/dev/null
+
+synth: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Synthesize every stack of ENV (default dev) into cdk.out/
 	$(CDK) synth $(CDK_ARGS) --quiet
 	@ls cdk.out/*.template.json
 
@@ -79,14 +87,14 @@ lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized te
 snapshot-update: install ## Accept template changes into the snapshot tests
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
-deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
+deploy: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Deploy ENV to the AWS account of your credentials
 	$(CDK) bootstrap $(CDK_ARGS)
 	$(CDK) deploy --all $(CDK_ARGS) --require-approval broadening
 
-diff: $(RUNTIME_STAMP) $(NODE_STAMP) ## Show what a deploy of ENV would change in your account
+diff: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Show what a deploy of ENV would change in your account
 	$(CDK) diff --all $(CDK_ARGS)
 
-bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Time synth of the whole app against an empty CDK app
+bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Time synth of the whole app against an empty CDK app
 	$(BIN)/python bench/synth.py --env $(ENV)
 
 # Local deploys: a moto server (with moto_cfn_models) on localhost:$(LOCAL_PORT), no AWS account.
