@@ -54,7 +54,7 @@ class ImdsClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                token = response.read().decode().strip()
+                token: str = response.read().decode().strip()
         except (urllib.error.URLError, OSError) as error:
             raise ImdsError(
                 f"IMDSv2 token request (PUT {self.base_url}{TOKEN_PATH}) failed: {error}. "
@@ -75,7 +75,8 @@ class ImdsClient:
             )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
-                    return response.read().decode().strip()
+                    value: str = response.read().decode().strip()
+                    return value
             except urllib.error.HTTPError as error:
                 if error.code == 404:
                     return None
@@ -136,8 +137,8 @@ class LocalImds:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"  # the address the server is bound to above
 
     def set(self, path: str, answer: str | Answer | None) -> None:
         self.answers[path] = answer

@@ -87,7 +87,8 @@ def metric_data(metrics: Mapping[str, float], cluster_name: str) -> list[dict[st
 
 def read_master_status(master_ui_url: str, timeout_s: float = 5.0) -> dict[str, Any]:
     with urllib.request.urlopen(f"{master_ui_url.rstrip('/')}/json/", timeout=timeout_s) as reply:
-        return json.loads(reply.read().decode())
+        status: dict[str, Any] = json.loads(reply.read().decode())
+        return status
 
 
 def publish_once(

@@ -18,7 +18,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 OUTPUT_COLUMNS = ("dt", "event_type", "events", "users")
 
@@ -38,8 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _paused(pause_s: float) -> object:
-    def pause(rows: Iterable[object]) -> Iterator[object]:
+def _paused(pause_s: float) -> Callable[[Iterable[Any]], Iterator[Any]]:
+    def pause(rows: Iterable[Any]) -> Iterator[Any]:
         time.sleep(pause_s)
         yield from rows
 

@@ -100,11 +100,6 @@ def test_prod_stateful_logical_ids_are_pinned(prod: Synthesized, stack_id: str) 
     assert stateful_resources(prod, stack_id) == PINNED[stack_id]
 
 
-# Stacks still being built, whose IDs nothing deployed depends on yet. Pin each one (and drop it
-# from here) with its first release.
-NOT_YET_RELEASED = frozenset({"ClusterStack"})
-
-
 def test_every_stack_is_pinned(synthesized: Synthesized) -> None:
-    unpinned = sorted(set(synthesized.stack_ids) - set(PINNED) - NOT_YET_RELEASED)
+    unpinned = sorted(set(synthesized.stack_ids) - set(PINNED))
     assert not unpinned, f"add the stateful resources of {unpinned} to PINNED in this module"
