@@ -78,7 +78,30 @@ CLOCK ?= +400d
 test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK="@2027-12-31 23:59:00")
 	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
-lint: install synth ## ruff (lint and format) and cfn-lint on the synthesized templates
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+.PHONY: cost diagram checkov
+
+cost: synth ## Monthly idle cost of ENV from its synthesized templates (dated prices: ops/prices.json)
+	$(BIN)/python -m ops.cost cdk.out --env $(ENV)
+
+diagram: $(DEV_STAMP) $(NODE_STAMP) bytecode ## Regenerate docs/architecture.{md,dot,svg} from the dev templates
+	$(CDK) synth --no-notices -c env=dev --quiet -o cdk.dev.out
+	$(BIN)/python -m ops.diagram cdk.dev.out --env dev --out docs
+
+# checkov pins boto3 1.35 (and networkx 2.x, packaging 23.x), which conflict with constraints.txt:
+# it gets its own virtualenv, locked by ops/checkov-lock.txt (--no-deps: exactly those versions).
+$(CHECKOV_STAMP): ops/checkov-lock.txt | $(VENV)/bin/python
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --no-deps -r ops/checkov-lock.txt
+	touch $@
+
+checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## checkov, offline, over every template of dev and prod: 0 failed
+	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
+	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
+
+lint: install synth checkov ## ruff, mypy --strict, cfn-lint on the synthesized templates, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
