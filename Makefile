@@ -24,6 +24,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 NODE_STAMP := node_modules/.installed
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: help install bytecode synth test test-clock lint snapshot-update deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local
@@ -49,7 +51,7 @@ $(NODE_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 	NODE_OPTIONS=--use-system-ca $(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(DEV_STAMP) $(NODE_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
+install: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
 
 # Python caches bytecode on first import, except where PYTHONDONTWRITEBYTECODE is set (as on
 # these CI machines): then every synth recompiles the app's modules, about 1.5 s of a 4 s synth.
@@ -77,9 +79,6 @@ test: install ## Run the whole test suite (prints the 15 slowest tests)
 CLOCK ?= +400d
 test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK="@2027-12-31 23:59:00")
 	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
-
-CHECKOV_VENV := $(VENV)/checkov
-CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: cost diagram checkov
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 import pytest
 
 from ops.checkov import CHECKOV, Result, main, run_checkov
+from tests.required_tools import missing_tool
 from tests.test_nag import CHECKOV_SKIPPED
 from tests.test_streaming import ModeApp
-
-pytestmark = pytest.mark.skipif(
-    not CHECKOV.is_file(), reason=f"{CHECKOV} missing: run `make checkov` to build it"
-)
 
 
 @pytest.fixture(scope="session")
 def checkov_result(synthesized) -> Result:
+    if not CHECKOV.is_file():
+        missing_tool(f"{CHECKOV} is missing: run `make install` (or `make checkov`) to build it")
     return run_checkov(synthesized.outdir)
 
 
@@ -42,6 +41,8 @@ def test_checkov_skips_are_the_listed_ones_with_their_reasons(checkov_result: Re
 def msk_mode_result(request: pytest.FixtureRequest, tmp_path_factory) -> Result:
     """The Network, DataLake and Streaming stacks with MSK on, as tests/test_streaming.py builds
     them (the profiles ship with MSK off)."""
+    if not CHECKOV.is_file():
+        missing_tool(f"{CHECKOV} is missing: run `make install` (or `make checkov`) to build it")
     app = ModeApp(request.param, tmp_path_factory.mktemp(f"checkov.msk-{request.param}"))
     return run_checkov(app.outdir)
 
