@@ -13,10 +13,12 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
 from platform_config import exit_on_config_error, load_config
+from stacks.alerting import AlertingStack
 from stacks.cluster import ClusterStack
 from stacks.data_lake import DataLakeStack
 from stacks.ml import MlStack
 from stacks.network import NetworkStack
+from stacks.operations import OperationsStack
 from stacks.streaming import StreamingStack
 
 
@@ -40,12 +42,30 @@ def build(app: cdk.App) -> cdk.App:
         # template sees every accepted finding, with its reason, next to the resource.
         AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
     )
-    network = NetworkStack(app, "NetworkStack", config=config)
-    data_lake = DataLakeStack(app, "DataLakeStack", config=config)
-    StreamingStack(app, "StreamingStack", config=config, network=network, lake=data_lake)
-    MlStack(app, "MlStack", config=config, network=network, lake=data_lake)
-    if config.cluster.enabled:
-        ClusterStack(app, "ClusterStack", config=config, network=network, lake=data_lake)
+    # The alarm topic first and the dashboard last: every stack between takes the topic, and
+    # the dashboard takes what they expose, so no dependency runs both ways.
+    topic = AlertingStack(app, "AlertingStack", config=config).alarm_topic
+    net = NetworkStack(app, "NetworkStack", config=config)
+    lake = DataLakeStack(app, "DataLakeStack", config=config)
+    streaming = StreamingStack(
+        app, "StreamingStack", config=config, network=net, lake=lake, alarm_topic=topic
+    )
+    ml = MlStack(app, "MlStack", config=config, network=net, lake=lake, alarm_topic=topic)
+    cluster = (
+        ClusterStack(app, "ClusterStack", config=config, network=net, lake=lake, alarm_topic=topic)
+        if config.cluster.enabled
+        else None
+    )
+    OperationsStack(
+        app,
+        "OperationsStack",
+        config=config,
+        alarm_topic=topic,
+        streaming=streaming,
+        lake=lake,
+        ml=ml,
+        cluster=cluster,
+    )
     return app
 
 

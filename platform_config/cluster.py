@@ -18,7 +18,6 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator, mod
 
 from platform_config.base import LogRetentionDays, Section
 from platform_config.instance_types import InstanceCatalogue
-from platform_config.streaming import EmailAddress
 
 _GRAVITON_SIZES = (
     "medium", "large", "xlarge", "2xlarge", "4xlarge", "8xlarge", "12xlarge", "16xlarge",
@@ -298,7 +297,7 @@ class ScalingConfig(Section):
 
 
 class ClusterAlarmsConfig(Section):
-    email_subscriptions: list[EmailAddress]
+    # Who is notified: the platform alarm topic's subscriptions (alerting).
     evaluation_periods: int = Field(ge=1, le=24)
 
 

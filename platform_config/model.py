@@ -6,6 +6,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from platform_config.alerting import AlertingConfig
 from platform_config.base import LogRetentionDays, Section
 from platform_config.cluster import ClusterConfig
 from platform_config.data_lake import DataLakeConfig
@@ -23,6 +24,7 @@ class PlatformConfig(Section):
     region: str | None = Field(default=None, pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$")
     log_retention_days: LogRetentionDays
     tags: dict[str, str]
+    alerting: AlertingConfig
     network: NetworkConfig
     storage: StorageConfig
     data_lake: DataLakeConfig

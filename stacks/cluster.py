@@ -56,7 +56,7 @@ class ClusterStack(PlatformStack):
     """A Spark standalone master (an Auto Scaling group of one, On-Demand) found by a name in a
     Route 53 private hosted zone, Spot-first workers with a draining termination hook and
     scaling on the master's metrics, a generated secret for Spark's authentication, encrypted
-    volumes and logs, and alarms to the cluster's alarm topic."""
+    volumes and logs, and alarms to the platform alarm topic (a prop)."""
 
     def __init__(
         self,
@@ -66,6 +66,7 @@ class ClusterStack(PlatformStack):
         config: PlatformConfig,
         network: VpcProvider,
         lake: LakeZones,
+        alarm_topic: AlarmTopic,
     ) -> None:
         super().__init__(
             scope,
@@ -75,39 +76,34 @@ class ClusterStack(PlatformStack):
             description="Data and ML platform: self-managed Spark standalone cluster on EC2",
         )
         cluster, names = config.cluster, _Names(config.name_prefix)
-        self._shared_resources(network)
+        self._shared_resources(network, alarm_topic)
         package = s3_assets.Asset(
             self, "Package", path=str(PACKAGE_DIR), exclude=["__pycache__", "*.pyc"]
         )
         self.master = self._node_group("master", network, lake, package, names)
         self.workers = self._node_group("worker", network, lake, package, names)
         self._grant(lake, package, names)
-        metrics = ClusterMetrics(namespace=cluster.metrics_namespace, cluster_name=cluster.name)
-        WorkerScaling(
-            self, "Scaling", group=self.workers.group, metrics=metrics, **_scaling_props(cluster)
-        )
+        self._scale_workers()
         ClusterAlarms(
             self,
             "Alarms",
             topic=self.alarm_topic,
             master_group_name=self.master.group_name,
             worker_group_name=self.workers.group_name,
-            metrics=metrics,
+            metrics=self.metrics,
             evaluation_periods=cluster.alarms.evaluation_periods,
             spot_rule_name=names.of("spot-interruptions"),
         )
         self._outputs()
 
-    def _shared_resources(self, network: VpcProvider) -> None:
-        """What both node groups use: alarm topic, log group, keys, secret, DNS, security groups."""
+    def _shared_resources(self, network: VpcProvider, alarm_topic: AlarmTopic) -> None:
+        """What both node groups use: log group, keys, secret, DNS, security groups; the
+        platform alarm topic and the master's Spark metrics."""
         config, cluster = self.config, self.config.cluster
         removal = removal_policy(config.storage)
-        self.alarm_topic = AlarmTopic(
-            self,
-            "AlarmTopic",
-            topic_name=f"{config.name_prefix}-spark-alarms",
-            email_subscriptions=cluster.alarms.email_subscriptions,
-            storage=config.storage,
+        self.alarm_topic = alarm_topic
+        self.metrics = ClusterMetrics(
+            namespace=cluster.metrics_namespace, cluster_name=cluster.name
         )
         self.logs = EncryptedLogGroup(
             self,
@@ -135,6 +131,16 @@ class ClusterStack(PlatformStack):
         )
         self.security_groups = SparkSecurityGroups(
             self, "SecurityGroups", vpc=network.vpc, ports=_ports(cluster)
+        )
+
+    def _scale_workers(self) -> None:
+        WorkerScaling(
+            self,
+            "Scaling",
+            group=self.workers.group,
+            metrics=self.metrics,
+            notify=self.alarm_topic,
+            **_scaling_props(self.config.cluster),
         )
 
     def _node_group(

@@ -12,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
+from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.key import RotatingKey
 from constructs.core.removal import removal_policy
 from constructs.core.secure_bucket import SecureBucket
@@ -56,6 +57,7 @@ class MlStack(PlatformStack):
         config: PlatformConfig,
         network: NetworkForMl,
         lake: LakeForMl,
+        alarm_topic: AlarmTopic,
     ) -> None:
         super().__init__(
             scope,
@@ -80,6 +82,7 @@ class MlStack(PlatformStack):
             spec=self.endpoint_spec,
             invocation_5xx_count=config.ml.invocation_5xx_alarm_count,
             model_latency_ms=config.ml.model_latency_alarm_ms,
+            topic=alarm_topic,
         )
         self._deploy(image, pipeline_artifacts)
         self._outputs(code)

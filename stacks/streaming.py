@@ -65,9 +65,9 @@ class RawZone(Protocol):
 
 class StreamingStack(PlatformStack):
     """A KMS-encrypted Kinesis stream, a Firehose that validates, partitions by event date and
-    converts to Parquet into the raw zone, the transform Lambda, alarms to an SNS topic, and, as
-    configured, an MSK cluster (serverless or provisioned) with its own Firehose into the same
-    table."""
+    converts to Parquet into the raw zone, the transform Lambda, alarms to the platform alarm
+    topic (a prop), and, as configured, an MSK cluster (serverless or provisioned) with its own
+    Firehose into the same table."""
 
     def __init__(
         self,
@@ -77,6 +77,7 @@ class StreamingStack(PlatformStack):
         config: PlatformConfig,
         network: VpcProvider,
         lake: RawZone,
+        alarm_topic: AlarmTopic,
     ) -> None:
         super().__init__(
             scope,
@@ -85,7 +86,7 @@ class StreamingStack(PlatformStack):
             name_suffix="streaming",
             description="Data and ML platform: Kinesis, Firehose to the raw zone, optional MSK",
         )
-        self._add_alarms()
+        self._add_alarms(alarm_topic)
         self._add_stream()
         self._add_transform()
         self._lake = lake
@@ -94,28 +95,20 @@ class StreamingStack(PlatformStack):
         )
         self.delivery_stream_name: str = self.kinesis_delivery.delivery_stream_name
         self.kafka_cluster_arn: str | None = None
+        self.kafka_cluster_name: str | None = None
         self.kafka_client_security_group: ec2.ISecurityGroup | None = None
         self.kafka_delivery: FirehoseToLake | None = None
         if config.streaming.msk.mode != "none":
             self._add_kafka(network.vpc)
         self._outputs()
 
-    def _add_alarms(self) -> None:
-        streaming, config = self.config.streaming, self.config
-        self.alarm_topic_construct = AlarmTopic(
-            self,
-            "AlarmTopic",
-            topic_name=f"{config.name_prefix}-streaming-alarms",
-            email_subscriptions=streaming.alarms.email_subscriptions,
-            storage=config.storage,
-        )
-        self.alarm_topic: sns.ITopic = self.alarm_topic_construct.topic
-        thresholds = streaming.alarms.model_dump(exclude={"email_subscriptions"})
+    def _add_alarms(self, alarm_topic: AlarmTopic) -> None:
+        self.alarm_topic: sns.ITopic = alarm_topic.topic
         self._alarms = StreamingAlarms(
             self,
             "Alarms",
-            topic=self.alarm_topic_construct,
-            thresholds=StreamingThresholds(**thresholds),
+            topic=alarm_topic,
+            thresholds=StreamingThresholds(**self.config.streaming.alarms.model_dump()),
         )
 
     def _add_stream(self) -> None:
@@ -221,6 +214,7 @@ class StreamingStack(PlatformStack):
     ) -> str:
         msk_config = self.config.streaming.msk
         cluster_name = f"{self.config.name_prefix}-events"
+        self.kafka_cluster_name = cluster_name
         if msk_config.mode == "serverless":
             serverless = ServerlessKafkaCluster(
                 self,

@@ -207,3 +207,41 @@ def test_app_exits_with_one_line_and_no_traceback(
     assert lines[0].startswith(expected)
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+AT_DEV = "config error at cdk.json context profiles.dev."
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        (
+            "email_subscriptions",
+            ["oncall"],
+            "alerting.email_subscriptions.0: got 'oncall'; not an email address; "
+            "allowed: name@example.com",
+        ),
+        (
+            "https_subscriptions",
+            ["http://hooks.example.com/x"],
+            "alerting.https_subscriptions.0: got 'http://hooks.example.com/x'; "
+            "not an HTTPS endpoint; allowed: https://host.example.com[:port][/path] (no http://)",
+        ),
+        (
+            "email_subscriptions",
+            ["a@example.com", "a@example.com"],
+            "alerting: email_subscriptions lists 'a@example.com' twice; "
+            "allowed: each subscriber once",
+        ),
+    ],
+)
+def test_alarm_subscribers_are_checked(key: str, value: list[str], expected: str) -> None:
+    raw = profile("dev")
+    raw["alerting"][key] = value
+    assert error_for(raw) == AT_DEV + expected
+
+
+def test_alarm_subscribers_live_in_one_section() -> None:
+    raw = profile("dev")
+    raw["streaming"]["alarms"]["email_subscriptions"] = ["oncall@example.com"]
+    assert error_for(raw).startswith(AT_DEV + "streaming.alarms.email_subscriptions: unknown key")

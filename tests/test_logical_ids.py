@@ -32,6 +32,11 @@ STATEFUL_TYPES = frozenset(
 
 # Both profiles create the same stateful resources under the same IDs; sizes differ, IDs do not.
 PINNED: dict[str, dict[str, str]] = {
+    # The platform's one alarm topic (its key). StreamingStack's and ClusterStack's own topics
+    # (AlarmTopicKeyBA1A4AA7 in each) went with it, on purpose: an alarm topic holds no data.
+    "AlertingStack": {
+        "AlarmTopicKeyBA1A4AA7": "AWS::KMS::Key",
+    },
     "NetworkStack": {
         "FlowLogsKeyBAB0B9A4": "AWS::KMS::Key",
         "FlowLogsLogGroup9853A85F": "AWS::Logs::LogGroup",
@@ -58,7 +63,6 @@ PINNED: dict[str, dict[str, str]] = {
         "TransformLogsKey39DD6F20": "AWS::KMS::Key",
         "TransformLogsLogGroup9283ABD3": "AWS::Logs::LogGroup",
         "TransformEnvironmentKeyBEDE9CBB": "AWS::KMS::Key",
-        "AlarmTopicKeyBA1A4AA7": "AWS::KMS::Key",
     },
     "MlStack": {
         "MlKeyA12A340C": "AWS::KMS::Key",
@@ -72,12 +76,13 @@ PINNED: dict[str, dict[str, str]] = {
         "DeploymentFailedEventsC04EFF28": "AWS::SQS::Queue",
     },
     "ClusterStack": {
-        "AlarmTopicKeyBA1A4AA7": "AWS::KMS::Key",
         "LogsKeyB5D1D597": "AWS::KMS::Key",
         "LogsLogGroupF3C6ECB9": "AWS::Logs::LogGroup",
         "VolumeKeyD8D75A26": "AWS::KMS::Key",
         "SecretKeyBCA64351": "AWS::KMS::Key",
     },
+    # The dashboard only: nothing stateful, and it must stay so (a dashboard stack holds no data).
+    "OperationsStack": {},
 }
 
 

@@ -12,6 +12,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
+from constructs.core.alarm_topic import AlarmTopic
 from ml import contract
 from platform_config import ConfigError, parse_profile
 from platform_config.ml import Hyperparameters
@@ -423,7 +424,15 @@ def pinned() -> dict[str, Any]:
     # The app's feature flags, without its profiles: only MlStack is built here.
     flags = {k: v for k, v in cdk_json_context().items() if k.startswith("@")}
     app = cdk.App(context=flags)
-    stack = MlStack(app, STACK, config=config, network=_StandInNetwork(app), lake=_StandInLake(app))
+    topic = AlarmTopic(cdk.Stack(app, "StandInAlerting"), "AlarmTopic", topic_name="alarms")
+    stack = MlStack(
+        app,
+        STACK,
+        config=config,
+        network=_StandInNetwork(app),
+        lake=_StandInLake(app),
+        alarm_topic=topic,
+    )
     return app.synth().get_stack_by_name(stack.stack_name).template
 
 

@@ -27,6 +27,7 @@ from constructs.streaming.kafka_provisioned import (
     server_properties,
 )
 from platform_config import ConfigError, PlatformConfig, parse_profile
+from stacks.alerting import AlertingStack
 from stacks.data_lake import DataLakeStack
 from stacks.network import NetworkStack
 from stacks.streaming import StreamingStack
@@ -36,7 +37,6 @@ STACK = "StreamingStack"
 EVENTS_PREFIX = "events/dt=!{partitionKeyFromLambda:dt}/"
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/"
 CLIENT_GROUP = "sg-0123456789abcdef0"
-ALARM_EMAIL = "oncall@example.com"
 
 
 def raw_profile(name: str = "dev") -> dict[str, Any]:
@@ -91,7 +91,6 @@ def msk_profile(mode: str) -> PlatformConfig:
     raw = raw_profile("dev")
     msk = raw["streaming"]["msk"]
     msk.update(mode=mode, deliver_to_lake=True, client_security_group_ids=[CLIENT_GROUP])
-    raw["streaming"]["alarms"]["email_subscriptions"] = [ALARM_EMAIL]
     return parse_profile("dev", raw)
 
 
@@ -103,9 +102,12 @@ class ModeApp:
         cdk.Validations.of(app).add_plugins(
             AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
         )
+        topic = AlertingStack(app, "AlertingStack", config=self.config).alarm_topic
         network = NetworkStack(app, "NetworkStack", config=self.config)
         lake = DataLakeStack(app, "DataLakeStack", config=self.config)
-        self.stack = StreamingStack(app, STACK, config=self.config, network=network, lake=lake)
+        self.stack = StreamingStack(
+            app, STACK, config=self.config, network=network, lake=lake, alarm_topic=topic
+        )
         app.synth()
         self.outdir = outdir
         self.template_json = json.loads((outdir / f"{STACK}.template.json").read_text())
@@ -213,11 +215,6 @@ def test_profiles_state_every_hourly_cost() -> None:
             lambda s: s["msk"]["provisioned"].update(max_volume_size_gib=100),
             "streaming.msk.provisioned",
             "must exceed volume_size_gib (100)",
-        ),
-        (
-            lambda s: s["alarms"].update(email_subscriptions=["oncall"]),
-            "streaming.alarms.email_subscriptions.0: got 'oncall'",
-            "not an email address",
         ),
         (
             lambda s: s["alarms"].update(data_freshness_seconds=300),
@@ -487,35 +484,15 @@ def test_alarms_watch_every_stage_and_notify_the_topic(
             "Value": f"dataplatform-{config.profile}-events-from-kinesis",
         }
     ]
-    topic_id, topic = only(resources(template, "AWS::SNS::Topic"))
-    assert topic["Properties"]["TopicName"] == f"dataplatform-{config.profile}-streaming-alarms"
-    assert "KmsMasterKeyId" in topic["Properties"]
+    # The platform topic (AlertingStack's; tests/test_alerting.py checks every alarm's target).
+    assert not resources(template, "AWS::SNS::Topic")
     for alarm in metrics.values():
-        assert alarm["AlarmActions"] == [{"Ref": topic_id}]
-        assert alarm["OKActions"] == [{"Ref": topic_id}]
+        (action,) = alarm["AlarmActions"]
+        assert action["Fn::GetStackOutput"]["StackName"].endswith("-alerting")
+        assert alarm["OKActions"] == alarm["AlarmActions"]
         assert alarm["TreatMissingData"] == "notBreaching"
         assert alarm["Period"] == alarms.period_seconds
         assert alarm["EvaluationPeriods"] == alarms.evaluation_periods
-    # No addresses configured in the shipped profiles: no subscriptions.
-    assert not resources(template, "AWS::SNS::Subscription")
-
-
-def test_alarm_topic_is_tls_only_and_cloudwatch_may_use_its_key(dev: Synthesized) -> None:
-    template = dev.template(STACK)
-    _, policy = only(resources(template, "AWS::SNS::TopicPolicy"))
-    (deny,) = [
-        s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"
-    ]
-    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    keys = resources(template, "AWS::KMS::Key")
-    topic_key = next(k for k in keys.values() if "SNS topic" in k["Properties"]["Description"])
-    statement = next(
-        s
-        for s in topic_key["Properties"]["KeyPolicy"]["Statement"]
-        if s.get("Sid") == "AllowCloudWatchAlarmsOfThisAccount"
-    )
-    assert statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert topic_key["Properties"]["EnableKeyRotation"] is True
 
 
 def test_outputs_name_what_users_need(dev: Synthesized) -> None:
@@ -733,12 +710,6 @@ def test_provisioned_cluster(mode_app: ModeApp) -> None:
     assert {a["Threshold"] for a in disk} == {
         mode_app.config.streaming.alarms.msk_disk_used_percent
     }
-
-
-def test_email_subscriptions_from_config(mode_app: ModeApp) -> None:
-    mode_app.template.has_resource_properties(
-        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": ALARM_EMAIL}
-    )
 
 
 # -- pieces --------------------------------------------------------------------------------------

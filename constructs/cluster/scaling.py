@@ -11,6 +11,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 
 from constructs import Construct
 from constructs.cluster.metrics import ClusterMetrics
+from constructs.core.alarm_topic import AlarmTopic
 from spark_cluster.node_config import METRIC_DIMENSION
 
 
@@ -45,6 +46,8 @@ class WorkerScaling(Construct):
         warmup_seconds: how long a new worker takes to boot and register.
         schedules: scheduled capacity changes.
         time_zone: IANA time zone of the schedules.
+        notify: an alarm topic told each time waiting applications make the workers scale
+            out (the step policy's alarm; no OK notice). Default: none.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class WorkerScaling(Construct):
         warmup_seconds: int,
         schedules: Sequence[ScheduledCapacity] = (),
         time_zone: str = "UTC",
+        notify: AlarmTopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
 
@@ -121,6 +125,9 @@ class WorkerScaling(Construct):
             datapoints_to_alarm=2,
             estimated_instance_warmup=cdk.Duration.seconds(warmup_seconds),
         )
+        scale_out_alarm = self.waiting_apps_policy.upper_alarm
+        if notify is not None and scale_out_alarm is not None:
+            scale_out_alarm.add_alarm_action(notify.action)
         for schedule in schedules:
             group.scale_on_schedule(
                 schedule.name,

@@ -1,4 +1,4 @@
-"""AlarmTopic: the SNS topic a stack's CloudWatch alarms notify, encrypted and TLS-only."""
+"""AlarmTopic: the SNS topic CloudWatch alarms notify, encrypted and TLS-only."""
 
 from __future__ import annotations
 
@@ -12,16 +12,21 @@ from aws_cdk import aws_sns as sns
 
 from constructs import Construct
 from constructs.core.key import RotatingKey
-from constructs.core.removal import removal_policy
-from platform_config.storage import StorageConfig
 
 
 class AlarmTopic(Construct):
     """An SNS topic under its own rotating KMS key, with a topic policy that denies anything
-    but TLS, and an email subscription per address (each address must confirm once).
+    but TLS, an email subscription per address (each address must confirm once) and an HTTPS
+    subscription per endpoint.
 
     CloudWatch publishes alarm notifications as the `cloudwatch.amazonaws.com` service, so the
-    key policy lets that service, and only for alarms in this account, use the key.
+    key policy lets that service, and only for alarms in this account, use the key. The platform
+    has one: AlertingStack's, which every other stack takes as a prop.
+
+    :param topic_name: the topic's physical name.
+    :param email_subscriptions: addresses to mail. Default: none.
+    :param https_subscriptions: HTTPS endpoints to post to. Default: none.
+    :param removal_policy: what happens to the key when the stack goes. Default: RETAIN.
     """
 
     def __init__(
@@ -30,8 +35,9 @@ class AlarmTopic(Construct):
         construct_id: str,
         *,
         topic_name: str,
-        email_subscriptions: Sequence[str],
-        storage: StorageConfig,
+        email_subscriptions: Sequence[str] = (),
+        https_subscriptions: Sequence[str] = (),
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
@@ -39,7 +45,7 @@ class AlarmTopic(Construct):
             self,
             "Key",
             description=f"Encrypts the {topic_name} SNS topic",
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
@@ -74,6 +80,14 @@ class AlarmTopic(Construct):
                 topic=self.topic,
                 protocol=sns.SubscriptionProtocol.EMAIL,
                 endpoint=address,
+            )
+        for index, url in enumerate(https_subscriptions):
+            sns.Subscription(
+                self,
+                f"Https{index}",
+                topic=self.topic,
+                protocol=sns.SubscriptionProtocol.HTTPS,
+                endpoint=url,
             )
         self.action = cloudwatch_actions.SnsAction(self.topic)
 

@@ -11,6 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from constructs import Construct
+from constructs.core.alarm_topic import AlarmTopic
 from constructs.ml.endpoint_spec import EndpointSpec
 
 _MICROSECONDS_PER_MS = 1000
@@ -27,6 +28,7 @@ class EndpointAlarms(Construct):
     :param spec: the endpoint and variant the alarms watch.
     :param invocation_5xx_count: 5xx responses in one minute that breach.
     :param model_latency_ms: model latency, in milliseconds, that breaches.
+    :param topic: the alarm topic both alarms notify, on ALARM and on OK. Default: none.
     """
 
     def __init__(
@@ -37,6 +39,7 @@ class EndpointAlarms(Construct):
         spec: EndpointSpec,
         invocation_5xx_count: int,
         model_latency_ms: int,
+        topic: AlarmTopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         dimensions = {"EndpointName": spec.endpoint_name, "VariantName": spec.variant_name}
@@ -79,6 +82,9 @@ class EndpointAlarms(Construct):
             datapoints_to_alarm=3,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
+        if topic is not None:
+            for alarm in self.alarms:
+                topic.notify(alarm)
 
     @property
     def alarms(self) -> list[cloudwatch.Alarm]:

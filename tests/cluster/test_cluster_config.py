@@ -174,7 +174,6 @@ BAD_INPUT = [
         "not a custom CloudWatch namespace",
     ),
     ({"log_retention_days": 10}, "cluster.log_retention_days: got 10", "CloudWatch Logs"),
-    ({"alarms.email_subscriptions": ["ops"]}, "cluster.alarms.email_subscriptions.0", "email"),
     ({"spot_share": 50}, "cluster.spot_share: unknown key", "allowed keys here:"),
 ]
 

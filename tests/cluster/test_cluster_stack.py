@@ -333,12 +333,15 @@ def test_alarms_go_to_the_alarm_topic(synthesized: Synthesized) -> None:
         if "AlarmName" in p
     }
     assert set(alarms) == {"workers-below-min", "master-missing", "master-not-reporting"}
+    # The platform topic, AlertingStack's (tests/test_alerting.py checks every alarm's target).
+    (topic,) = next(iter(alarms.values()))["AlarmActions"]
+    assert topic["Fn::GetStackOutput"]["StackName"].endswith("-alerting")
     for alarm in alarms.values():
-        assert alarm["AlarmActions"] == [{"Ref": "AlarmTopicC2164170"}]
-        assert alarm["OKActions"] == [{"Ref": "AlarmTopicC2164170"}]
+        assert alarm["AlarmActions"] == [topic]
+        assert alarm["OKActions"] == [topic]
     (rule,) = resources(synthesized, "AWS::Events::Rule").values()
     assert rule["EventPattern"]["detail-type"] == ["EC2 Spot Instance Interruption Warning"]
-    assert rule["Targets"][0]["Arn"] == {"Ref": "AlarmTopicC2164170"}
+    assert rule["Targets"][0]["Arn"] == topic
 
 
 def test_user_data_bootstraps_each_role(synthesized: Synthesized) -> None:

@@ -1,0 +1,1 @@
+"""Operating the platform: the dashboard over every stack's moving parts."""
