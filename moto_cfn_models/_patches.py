@@ -256,11 +256,13 @@ def _install_service_fixes() -> None:
     # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
+    from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
     from .sagemaker import install_update_endpoint  # noqa: PLC0415
 
     install_function_fixes()
     install_update_endpoint()
     install_lifecycle_actions()
+    install_job_run_reports()
 
 
 def apply(*, allow_lambda_custom_resources: bool) -> None:
