@@ -10,11 +10,14 @@ env       print `export` lines that point a shell's AWS tools at the emulator
 shell     open $SHELL with those variables set
 cluster   run the deployed ClusterStack as a real local Spark master and workers, run the
           sample job, and drain a worker through the lifecycle agent (see local_deploy.cluster)
+run-pipeline  run the deployed SageMaker pipeline on the emulator (--param NAME=VALUE overrides
+          a pipeline parameter) and follow its steps (see local_deploy.pipeline_run)
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shlex
 import subprocess
@@ -156,6 +159,16 @@ def cluster(settings: LocalSettings, *, workers: int | None, keep: bool) -> int:
     return local_cluster.run(settings, workers=workers, keep=keep)
 
 
+def run_pipeline(settings: LocalSettings, *, params: list[str]) -> int:
+    from local_deploy import ml_local  # noqa: PLC0415 - boto3 only, but keep `env` fast
+
+    try:
+        return ml_local.run_pipeline(settings, ml_local.parse_overrides(params))
+    except ml_local.MlLocalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local_deploy",
@@ -164,7 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "command",
-        choices=["up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster"],
+        choices=[
+            "up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster",
+            "run-pipeline",
+        ],
+    )  # fmt: skip
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="run-pipeline: override a pipeline parameter (repeatable)",
     )
     parser.add_argument(
         "--workers", type=int, help="cluster: local workers (default and minimum: 2)"
@@ -199,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         "down": down,
         "stop": stop,
         "shell": shell,
+        "run-pipeline": functools.partial(run_pipeline, params=arguments.param),
     }
     try:
         return commands[arguments.command](settings)

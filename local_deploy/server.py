@@ -112,6 +112,9 @@ def serve(port: int) -> None:
     import moto_cfn_models  # noqa: PLC0415 - only the server process needs moto loaded
 
     moto_cfn_models.register()
+    from local_deploy import sagemaker_local  # noqa: PLC0415 - patches moto, loaded above
+
+    sagemaker_local.install()  # pipeline executions run; ListPipelineExecutionSteps
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     stopped = threading.Event()

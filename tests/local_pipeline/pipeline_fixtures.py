@@ -1,0 +1,148 @@
+"""An emulated account holding what the deployed training pipeline needs, in-process (mock_aws).
+
+The pipeline definition is the one ml_pipeline builds for the stack, with this account's
+buckets, key and group; the code archive is ml/ as a sourcedir.tar.gz, as the stack uploads it.
+moto's clock is pinned with time_machine (ticking, so step timings are ordered).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import sys
+import tarfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import time_machine
+from moto import mock_aws
+
+import moto_cfn_models
+from local_deploy import sagemaker_local
+from ml import contract
+from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
+
+ML_DIR = Path(__file__).resolve().parents[2] / "ml"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ml"))
+from ml_testdata import synthetic_frame  # noqa: E402
+
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+LAKE, ARTIFACTS, ASSETS, CAPTURE = "lake", "artifacts", "assets", "analytics"
+GROUP = "local-models"
+PIPELINE = "local-training"
+CODE_KEY = "code/sourcedir.tar.gz"
+HYPERPARAMETERS: dict[str, int | float] = {
+    "max_depth": 3,
+    "eta": 0.5,
+    "num_round": 3,
+    "subsample": 1.0,
+    "colsample_bytree": 1.0,
+    "min_child_weight": 1.0,
+    "early_stopping_rounds": 0,
+    "seed": 0,
+    "checkpoint_frequency": 1,
+}
+
+
+def code_archive() -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for path in sorted(ML_DIR.glob("*.py")):
+            archive.add(path, arcname=path.name)
+    return buffer.getvalue()
+
+
+@dataclass
+class Account:
+    kms_key_arn: str
+    clients: Callable[[str], Any]
+
+    def settings(self, **changes: Any) -> TrainingPipelineSettings:
+        base = TrainingPipelineSettings(
+            role_arn=f"arn:aws:iam::{ACCOUNT}:role/pipeline",
+            image_uri="683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0",
+            code_s3_uri=f"s3://{ASSETS}/{CODE_KEY}",
+            code_file_name="sourcedir.tar.gz",
+            input_data_uri=f"s3://{LAKE}/training/export/",
+            artifacts_s3_uri=f"s3://{ARTIFACTS}/pipelines/{PIPELINE}",
+            kms_key_arn=self.kms_key_arn,
+            subnet_ids=("subnet-1",),
+            security_group_ids=("sg-1",),
+            processing_instance_type="ml.m5.xlarge",
+            training_instance_type="ml.g5.xlarge",
+            endpoint_instance_type="ml.g5.xlarge",
+            spot_training=True,
+            max_run_seconds=3600,
+            max_wait_seconds=7200,
+            hyperparameters=dict(HYPERPARAMETERS),
+            metric_name=contract.CONDITION_METRIC,
+            metric_threshold=0.5,
+            model_package_group_name=GROUP,
+        )
+        return dataclasses.replace(base, **changes)
+
+    def create_pipeline(self, name: str, definition: dict[str, Any]) -> None:
+        self.clients("sagemaker").create_pipeline(
+            PipelineName=name,
+            PipelineDefinition=json.dumps(definition),
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/pipeline",
+        )
+
+    def run(self, name: str, **parameters: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        sagemaker = self.clients("sagemaker")
+        arn = sagemaker.start_pipeline_execution(
+            PipelineName=name,
+            PipelineParameters=[{"Name": k, "Value": v} for k, v in parameters.items()],
+        )["PipelineExecutionArn"]
+        execution = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)
+        steps = sagemaker.list_pipeline_execution_steps(
+            PipelineExecutionArn=arn, SortOrder="Ascending"
+        )["PipelineExecutionSteps"]
+        return execution, steps
+
+
+@pytest.fixture(scope="module")
+def account() -> Iterator[Account]:
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        patch.delenv("AWS_PROFILE", raising=False)
+        moto_cfn_models.register()
+        sagemaker_local.install(synchronous=True)
+        with time_machine.travel(T0, tick=True), mock_aws():
+
+            def clients(service: str) -> Any:
+                return boto3.client(service, region_name=REGION)
+
+            s3 = clients("s3")
+            for bucket in (LAKE, ARTIFACTS, ASSETS, CAPTURE):
+                s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=ASSETS, Key=CODE_KEY, Body=code_archive())
+            frame = synthetic_frame(rows=80, classes=2, features=3)
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            s3.put_object(Bucket=LAKE, Key="training/export/part-0", Body=buffer.getvalue())
+            key = clients("kms").create_key()["KeyMetadata"]["Arn"]
+            clients("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
+            yield Account(kms_key_arn=key, clients=clients)
+            sagemaker_local.install(synchronous=False)
+
+
+@pytest.fixture(scope="module")
+def registered(account: Account) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One execution of the stack's pipeline that passes its condition."""
+    account.create_pipeline(PIPELINE, build_training_pipeline(account.settings()).render())
+    return account.run(PIPELINE)

@@ -1,0 +1,144 @@
+"""The stack's pipeline definition, run locally by StartPipelineExecution on the emulator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ml_pipeline.definition import (
+    EXECUTION_ID,
+    Condition,
+    PipelineDefinition,
+    PropertyFile,
+    condition_step,
+    fail_step,
+    join,
+    json_get,
+    processing_step,
+)
+from ml_pipeline.training import build_training_pipeline
+from tests.local_pipeline.pipeline_fixtures import ARTIFACTS, GROUP, Account
+
+Run = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+def test_execution_registers_a_pending_package(registered: Run, account: Account) -> None:
+    execution, steps = registered
+    assert execution["PipelineExecutionStatus"] == "Succeeded", execution["FailureReason"]
+    assert [s["StepName"] for s in steps] == [
+        "Prepare",
+        "Train",
+        "Evaluate",
+        "CheckMetric",
+        "PackageModel",
+        "RegisterModel",
+    ]
+    assert {s["StepStatus"] for s in steps} == {"Succeeded"}
+    for step in steps:
+        assert step["StartTime"] <= step["EndTime"]
+    assert steps[3]["Metadata"]["Condition"]["Outcome"] == "true"
+    package_arn = steps[-1]["Metadata"]["RegisterModel"]["Arn"]
+    package = account.clients("sagemaker").describe_model_package(ModelPackageName=package_arn)
+    assert package["ModelApprovalStatus"] == "PendingManualApproval"
+    assert package["ModelPackageGroupName"] == GROUP
+    container = package["InferenceSpecification"]["Containers"][0]
+    report = package["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"]
+    s3 = account.clients("s3")
+    bucket, key = report[5:].split("/", 1)
+    assert "accuracy" in json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())["metrics"]
+    bucket, key = container["ModelDataUrl"][5:].split("/", 1)
+    assert bucket == ARTIFACTS
+    head = s3.head_object(Bucket=bucket, Key=key)
+    assert head["ServerSideEncryption"] == "aws:kms"
+    assert head["SSEKMSKeyId"] == account.kms_key_arn
+    execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
+    assert f"/{execution_id}/package/" in key
+    checkpoints = s3.list_objects_v2(
+        Bucket=ARTIFACTS, Prefix=f"pipelines/local-training/{execution_id}/checkpoints/"
+    )
+    assert checkpoints["KeyCount"] >= 1
+
+
+def _scored_pipeline(account: Account, accuracy: float, threshold: float) -> dict[str, Any]:
+    """Score (a bash-only processing step writing the report) -> Check -> Register | Fail."""
+    report = PropertyFile("Report", "evaluation", "evaluation.json")
+    out = "/opt/ml/processing/evaluation"
+    score = processing_step(
+        "Score",
+        {
+            "ProcessingResources": {
+                "ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}
+            },
+            "AppSpecification": {
+                "ImageUri": "image",
+                "ContainerEntrypoint": [
+                    "/bin/bash",
+                    "-c",
+                    f'echo \'{{"metrics": {{"accuracy": {accuracy}}}}}\' > {out}/evaluation.json',
+                ],
+            },
+            "RoleArn": "arn:aws:iam::123456789012:role/pipeline",
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {
+                        "OutputName": "evaluation",
+                        "S3Output": {
+                            "S3Uri": join([f"s3://{ARTIFACTS}/scored", EXECUTION_ID], on="/"),
+                            "LocalPath": out,
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                ],
+                "KmsKeyId": account.kms_key_arn,
+            },
+        },
+        [report],
+    )
+    metric = json_get(score, report, "metrics.accuracy")
+    check = condition_step(
+        "Check",
+        [Condition("GreaterThanOrEqualTo", metric, threshold)],
+        if_steps=[fail_step("NeverHere", "the condition held")],
+        else_steps=[fail_step("TooLow", join(["accuracy ", metric, f" is below {threshold}"]))],
+    )
+    return PipelineDefinition((), (score, check)).render()
+
+
+def test_failing_condition_ends_in_the_fail_step(account: Account) -> None:
+    account.create_pipeline("strict", _scored_pipeline(account, accuracy=0.25, threshold=0.9))
+    execution, steps = account.run("strict")
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert execution["FailureReason"] == "step TooLow: accuracy 0.25 is below 0.9"
+    assert [(s["StepName"], s["StepStatus"]) for s in steps] == [
+        ("Score", "Succeeded"),
+        ("Check", "Succeeded"),
+        ("TooLow", "Failed"),
+    ]
+    assert steps[1]["Metadata"]["Condition"]["Outcome"] == "false"
+    assert steps[2]["Metadata"]["Fail"]["ErrorMessage"] == "accuracy 0.25 is below 0.9"
+    execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
+    head = account.clients("s3").head_object(
+        Bucket=ARTIFACTS, Key=f"scored/{execution_id}/evaluation.json"
+    )
+    assert head["SSEKMSKeyId"] == account.kms_key_arn
+
+
+def test_unsupported_step_type_fails_the_execution_naming_it(account: Account) -> None:
+    document = build_training_pipeline(account.settings()).render()
+    document["Steps"].insert(
+        0, {"Name": "Transform", "Type": "Transform", "Arguments": {"ModelName": "m"}}
+    )
+    account.create_pipeline("with-transform", document)
+    execution, steps = account.run("with-transform")
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert "step Transform: type Transform is not supported" in execution["FailureReason"]
+    assert [(s["StepName"], s["StepStatus"]) for s in steps] == [("Transform", "Failed")]
+
+
+def test_unknown_parameter_fails_the_execution(account: Account) -> None:
+    document = build_training_pipeline(account.settings()).render()
+    account.create_pipeline("typo", document)
+    execution, steps = account.run("typo", NumRounds="2")
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert "NumRounds" in execution["FailureReason"]
+    assert steps == []
