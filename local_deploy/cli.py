@@ -10,6 +10,8 @@ env       print `export` lines that point a shell's AWS tools at the emulator
 shell     open $SHELL with those variables set
 cluster   run the deployed ClusterStack as a real local Spark master and workers, run the
           sample job, and drain a worker through the lifecycle agent (see local_deploy.cluster)
+run-job NAME  run the deployed Glue job's script on local Spark 3.5, staged through local files
+          (--job-arg NAME=VALUE overrides the argument --NAME; see local_deploy.glue_job_run)
 run-pipeline  run the deployed SageMaker pipeline on the emulator (--param NAME=VALUE overrides
           a pipeline parameter) and follow its steps (see local_deploy.pipeline_run)
 """
@@ -169,6 +171,16 @@ def run_pipeline(settings: LocalSettings, *, params: list[str]) -> int:
         return 1
 
 
+def run_job(settings: LocalSettings, *, name: str | None, job_args: list[str]) -> int:
+    from local_deploy import glue_job_run  # noqa: PLC0415 - pulls in pyspark
+
+    try:
+        return glue_job_run.run_from_cli(settings, name, job_args)
+    except glue_job_run.JobRunError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m local_deploy",
@@ -179,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         choices=[
             "up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster",
-            "run-pipeline",
+            "run-job", "run-pipeline",
         ],
     )  # fmt: skip
     parser.add_argument(
@@ -194,6 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--keep", action="store_true", help="cluster: keep the staged input under .local/"
+    )
+    parser.add_argument("name", nargs="?", help="run-job: the deployed Glue job's name")
+    parser.add_argument(
+        "--job-arg", action="append", default=[], help="run-job: NAME=VALUE, repeatable"
     )
     parser.add_argument("--port", type=int, help="emulator port (default: $LOCAL_PORT or 4599)")
     parser.add_argument("--env", dest="profile", help="cdk.json profile (default: $ENV or dev)")
@@ -222,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "down": down,
         "stop": stop,
         "shell": shell,
+        "run-job": lambda s: run_job(s, name=arguments.name, job_args=arguments.job_arg),
         "run-pipeline": functools.partial(run_pipeline, params=arguments.param),
     }
     try:

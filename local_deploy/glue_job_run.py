@@ -605,3 +605,58 @@ def _run_script(
         context.stage.push(path, uri)
         uploaded.append(uri)
     return uploaded
+
+
+# --------------------------------------------------------------------------------------------
+# The command line: python -m local_deploy run-job NAME [--job-arg name=value ...]
+# --------------------------------------------------------------------------------------------
+
+
+def parse_job_arguments(items: Sequence[str]) -> dict[str, str]:
+    """``landing_dates=2026-11-20`` (leading dashes optional) to StartJobRun's Arguments."""
+    arguments = {}
+    for item in items:
+        key, separator, value = item.partition("=")
+        if not separator or not key.strip("-"):
+            raise JobRunError(f"--job-arg {item!r}: write it as name=value")
+        arguments["--" + key.lstrip("-")] = value
+    return arguments
+
+
+def run_from_cli(settings: Any, name: str | None, job_args: Sequence[str]) -> int:  # noqa: ANN401 - LocalSettings; kept import-light
+    """Run one deployed job and print what it did; 0 when the run SUCCEEDED."""
+    from local_deploy import deployment, server  # noqa: PLC0415
+
+    if server.running_pid(settings) is None:
+        print(f"no emulator runs on port {settings.port}; start it with `make deploy-local`")
+        return 1
+    glue = deployment.client(settings, "glue")
+    names = sorted(job["Name"] for job in glue.get_jobs()["Jobs"])
+    if name not in names:
+        print(f"{name or '(no job name)'}: not a deployed Glue job; deployed: {', '.join(names)}")
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(
+        "Staging through local files (no hadoop-aws in pyspark): inputs are downloaded "
+        f"under {settings.state_dir / 'glue-jobs' / name}, outputs uploaded after the run."
+    )
+    summary = run_job(
+        name,
+        clients=lambda service: deployment.client(settings, service),
+        region=settings.region,
+        state_dir=settings.state_dir,
+        arguments=parse_job_arguments(job_args),
+    )
+    print(f"{summary.job_name} run {summary.run_id}: {summary.state} in {summary.seconds:.1f} s")
+    print(f"  new input files (bookmark): {len(summary.new_files)}")
+    for uri in summary.new_files:
+        print(f"    read {uri}")
+    for uri in summary.uploaded:
+        print(f"    wrote {uri}")
+    print(
+        f"  bookmark {'committed' if summary.bookmark_committed else 'not moved'}: "
+        f"{bookmark_file(settings.state_dir, name)}"
+    )
+    if summary.error:
+        print(f"  error: {summary.error}")
+    return 0 if summary.state == "SUCCEEDED" else 1
