@@ -254,6 +254,7 @@ def _use_moto_delete_fixes() -> None:
 
 def _install_service_fixes() -> None:
     # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
+    from .athena import install_query_engine  # noqa: PLC0415
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
     from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
@@ -262,6 +263,7 @@ def _install_service_fixes() -> None:
     install_function_fixes()
     install_update_endpoint()
     install_lifecycle_actions()
+    install_query_engine()
     install_job_run_reports()
 
 

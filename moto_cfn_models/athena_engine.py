@@ -1,0 +1,716 @@
+"""A local Athena engine: Trino SQL transpiled by sqlglot, run by DuckDB over the emulated S3.
+
+Nothing here knows moto. The caller hands in the Glue table lookup, an object store
+(:class:`ObjectStore`) and the query's clock; ``moto_cfn_models.athena`` adapts moto's Glue and
+S3 backends and wires the engine into StartQueryExecution.
+
+How a query runs:
+
+* The SQL is parsed as Trino (Athena engine v3) and rewritten before it is written as DuckDB:
+  each table becomes a view over a ``pyarrow.dataset`` of the table's Parquet files, laid out
+  as the Glue table says (location, columns and types, ``dt``-style Hive partitions, partition
+  projection's date range); ``current_date`` and friends become literals of the query's start
+  time (so a pinned clock pins them, and partition filters on them are constants that DuckDB
+  pushes into the dataset scan, which skips the other partitions' files); ``date_diff``
+  becomes DuckDB's ``date_sub`` (whole units elapsed, as in Trino, where DuckDB's ``date_diff``
+  counts unit boundaries crossed).
+* ``UNLOAD (query) TO 's3://...' WITH (format = 'PARQUET', ...)`` does not parse in sqlglot;
+  it is rewritten to DuckDB's ``COPY (query) TO <staging folder> (FORMAT PARQUET, COMPRESSION
+  snappy)`` and the files are then uploaded to the target, which must be empty, as in Athena.
+* DuckDB autoloads and installs no extension (nothing is downloaded); objects are read through
+  a pyarrow file system over :class:`ObjectStore`, which counts the bytes read: that count is
+  the query's DataScannedInBytes.
+
+Anything the engine cannot run faithfully fails with :class:`QueryFailedError`, whose reason names
+the construct, never with a wrong answer.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.fs as pafs
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
+
+# Athena's own reasons, as its StateChangeReason reads them.
+BYTES_SCANNED_LIMIT_REASON = "Query cancelled! : Bytes scanned limit was exceeded"
+_PATH_EXISTS = "HIVE_PATH_ALREADY_EXISTS"
+_NOT_SUPPORTED = "NOT_SUPPORTED"
+_SYNTAX_ERROR = "SYNTAX_ERROR"
+
+_DDL_STATEMENT = re.compile(r"^\s*(CREATE|DROP)\s+(DATABASE|SCHEMA)\b", re.IGNORECASE)
+_LEADING_COMMENTS = re.compile(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
+_UNLOAD = re.compile(
+    r"^UNLOAD\s*\((?P<query>.*)\)\s*TO\s*'(?P<target>[^']*)'\s*WITH\s*\((?P<options>.*)\)\s*;?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_UNLOAD_OPTION = re.compile(r"(\w+)\s*=\s*(ARRAY\s*\[[^\]]*\]|'[^']*')", re.IGNORECASE)
+_GLUE_TO_ARROW: dict[str, pa.DataType] = {
+    "string": pa.string(),
+    "varchar": pa.string(),
+    "char": pa.string(),
+    "boolean": pa.bool_(),
+    "tinyint": pa.int8(),
+    "smallint": pa.int16(),
+    "int": pa.int32(),
+    "integer": pa.int32(),
+    "bigint": pa.int64(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "date": pa.date32(),
+    "binary": pa.binary(),
+}
+_MAP_OF = re.compile(r"^map<\s*(\w+)\s*,\s*(\w+)\s*>$")
+_ARRAY_OF = re.compile(r"^array<\s*(\w+)\s*>$")
+_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
+# Projection's date formats (Java DateTimeFormatter letters) and their strptime equivalents.
+_JAVA_DATE_PATTERN = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%M", "ss": "%S"}
+
+
+class QueryFailedError(Exception):
+    """The query fails as Athena would: ``reason`` is the StateChangeReason."""
+
+    def __init__(self, reason: str, *, category: int = 2, error_type: int = 1006) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        # AthenaError: category 1 system, 2 user, 3 other; type 1006 "user error".
+        self.category = category
+        self.error_type = error_type
+
+
+class ObjectStore(Protocol):
+    """The emulated S3, as the engine needs it."""
+
+    def list_objects(self, bucket: str, prefix: str) -> list[tuple[str, int]]:
+        """(key, size) of every object under ``prefix``."""
+        ...
+
+    def get_object(self, bucket: str, key: str) -> bytes:
+        """The object's bytes."""
+        ...
+
+    def put_object(self, bucket: str, key: str, body: bytes, encryption: Mapping[str, str]) -> None:
+        """Store ``body``; ``encryption`` is Athena's EncryptionConfiguration (may be empty)."""
+        ...
+
+
+TableLookup = Callable[[str, str], Mapping[str, Any] | None]
+"""(database, table) -> the Glue table (GetTable's ``Table``), or None when it does not exist."""
+
+
+@dataclass
+class QueryRequest:
+    sql: str
+    database: str | None
+    #: The query's start time, UTC (naive): what current_date and now() return.
+    started_at: datetime
+    #: Where results go: ``s3://bucket/prefix/`` (the execution's file names are added here).
+    output_location: str | None
+    encryption: Mapping[str, str] = field(default_factory=dict)
+    bytes_scanned_cutoff: int | None = None
+    execution_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+
+@dataclass
+class ColumnInfo:
+    name: str
+    athena_type: str
+    precision: int = 0
+    scale: int = 0
+
+    def as_api(self) -> dict[str, Any]:
+        """The ColumnInfo entry of GetQueryResults."""
+        return {
+            "CatalogName": "hive",
+            "SchemaName": "",
+            "TableName": "",
+            "Name": self.name,
+            "Label": self.name,
+            "Type": self.athena_type,
+            "Precision": self.precision,
+            "Scale": self.scale,
+            "Nullable": "UNKNOWN",
+            "CaseSensitive": self.athena_type == "varchar",
+        }
+
+
+@dataclass
+class QueryOutcome:
+    statement_type: str  # DML or DDL
+    columns: list[ColumnInfo]
+    #: Each value as Athena prints it (None for NULL).
+    rows: list[list[str | None]]
+    data_scanned_bytes: int
+    engine_millis: int
+    #: Objects written: the results CSV, or the UNLOAD files and their manifest.
+    written: list[str] = field(default_factory=list)
+    #: For UNLOAD: the data files' URIs.
+    unloaded: list[str] = field(default_factory=list)
+
+
+def split_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/a/b`` -> (``bucket``, ``a/b``)."""
+    if not uri.startswith("s3://"):
+        raise QueryFailedError(f"{_SYNTAX_ERROR}: {uri!r} is not an s3:// location")
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    return bucket, key
+
+
+# --- reading objects --------------------------------------------------------------------------
+
+
+class _CountingReader(io.BytesIO):
+    def __init__(self, data: bytes, counter: list[int]) -> None:
+        super().__init__(data)
+        self._counter = counter
+
+    def read(self, size: int | None = -1) -> bytes:
+        chunk = super().read(size)
+        self._counter[0] += len(chunk)
+        return chunk
+
+
+class ObjectStoreFileSystem(pafs.FileSystemHandler):
+    """A read-only pyarrow file system (paths ``bucket/key``) over an :class:`ObjectStore`;
+    it counts every byte read."""
+
+    def __init__(self, store: ObjectStore, sizes: Mapping[str, int]) -> None:
+        self._store = store
+        self._sizes = dict(sizes)
+        self.bytes_read = [0]
+
+    def get_type_name(self) -> str:
+        return "athena-engine-s3"
+
+    def equals(self, other: object) -> bool:
+        return other is self
+
+    def normalize_path(self, path: str) -> str:
+        return path
+
+    def get_file_info(self, paths: Sequence[str]) -> list[pafs.FileInfo]:
+        return [
+            pafs.FileInfo(path, pafs.FileType.File, size=self._sizes[path])
+            if path in self._sizes
+            else pafs.FileInfo(path, pafs.FileType.NotFound)
+            for path in paths
+        ]
+
+    def get_file_info_selector(self, selector: pafs.FileSelector) -> list[pafs.FileInfo]:
+        base = selector.base_dir.rstrip("/") + "/"
+        return [
+            pafs.FileInfo(path, pafs.FileType.File, size=size)
+            for path, size in self._sizes.items()
+            if path.startswith(base)
+        ]
+
+    def open_input_file(self, path: str) -> pa.NativeFile:
+        bucket, _, key = path.partition("/")
+        return pa.PythonFile(
+            _CountingReader(self._store.get_object(bucket, key), self.bytes_read), mode="r"
+        )
+
+    def open_input_stream(self, path: str) -> pa.NativeFile:
+        return self.open_input_file(path)
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise OSError("the local Athena engine reads the lake; it does not write through pyarrow")
+
+    create_dir = delete_dir = delete_dir_contents = delete_root_dir_contents = _read_only
+    delete_file = move = copy_file = open_output_stream = open_append_stream = _read_only
+
+
+# --- the Glue table ---------------------------------------------------------------------------
+
+
+def arrow_type(glue_type: str, column: str) -> pa.DataType:
+    """The Arrow type of a Glue column type; an unknown type fails naming the column."""
+    kind = glue_type.replace(" ", "").lower()
+    if kind in _GLUE_TO_ARROW:
+        return _GLUE_TO_ARROW[kind]
+    if kind == "timestamp":
+        return pa.timestamp("ms", tz="UTC")
+    if match := _DECIMAL.match(kind):
+        return pa.decimal128(int(match[1]), int(match[2]))
+    if match := _MAP_OF.match(kind):
+        return pa.map_(arrow_type(match[1], column), arrow_type(match[2], column))
+    if match := _ARRAY_OF.match(kind):
+        return pa.list_(arrow_type(match[1], column))
+    raise QueryFailedError(
+        f"{_NOT_SUPPORTED}: column {column!r} has Glue type {glue_type!r}, "
+        "which the local engine cannot read"
+    )
+
+
+def _strptime_pattern(java_format: str) -> str:
+    pattern = java_format
+    for java, python in _JAVA_DATE_PATTERN.items():
+        pattern = pattern.replace(java, python)
+    return pattern
+
+
+@dataclass(frozen=True)
+class LakeTable:
+    """A Glue table as the engine lays it out."""
+
+    database: str
+    name: str
+    location: str
+    columns: tuple[tuple[str, str], ...]
+    partition_keys: tuple[tuple[str, str], ...]
+    parameters: Mapping[str, str]
+
+    @classmethod
+    def from_glue(cls, database: str, table: Mapping[str, Any]) -> LakeTable:
+        """Build from GetTable's ``Table``; refuses what it cannot lay out faithfully."""
+        name = table["Name"]
+        descriptor = table.get("StorageDescriptor") or {}
+        parameters = dict(table.get("Parameters") or {})
+        table_type = str(parameters.get("table_type", "")).upper()
+        if table_type in ("ICEBERG", "DELTA", "HUDI"):
+            raise QueryFailedError(f"{_NOT_SUPPORTED}: {database}.{name} is a {table_type} table")
+        serde = (descriptor.get("SerdeInfo") or {}).get("SerializationLibrary", "")
+        classification = parameters.get("classification", "")
+        if "parquet" not in serde.lower() and classification.lower() != "parquet":
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: {database}.{name} is not a Parquet table "
+                f"(SerDe {serde or 'none'}, classification {classification or 'none'})"
+            )
+        location = descriptor.get("Location", "")
+        partition_keys = tuple((c["Name"], c["Type"]) for c in table.get("PartitionKeys") or [])
+        template = parameters.get("storage.location.template")
+        hive_layout = (
+            location.rstrip("/") + "/" + "".join(f"{key}=${{{key}}}/" for key, _ in partition_keys)
+        )
+        if template and template.rstrip("/") != hive_layout.rstrip("/"):
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: {database}.{name}: storage.location.template {template!r} "
+                f"is not the Hive layout {hive_layout!r} the local engine reads"
+            )
+        return cls(
+            database=database,
+            name=name,
+            location=location,
+            columns=tuple((c["Name"], c["Type"]) for c in descriptor.get("Columns") or []),
+            partition_keys=partition_keys,
+            parameters=parameters,
+        )
+
+    def schema(self) -> pa.Schema:
+        return pa.schema(
+            [pa.field(name, arrow_type(kind, name)) for name, kind in self.columns]
+            + [pa.field(name, pa.string()) for name, _ in self.partition_keys]
+        )
+
+    def _projected(self, key: str, value: str, today: date) -> bool:
+        """Whether partition projection lists this value (Athena reads only those folders)."""
+        if self.parameters.get("projection.enabled", "").lower() != "true":
+            return True
+        kind = self.parameters.get(f"projection.{key}.type")
+        if kind == "injected":
+            return True
+        if kind == "enum":
+            return value in self.parameters.get(f"projection.{key}.values", "").split(",")
+        if kind == "integer":
+            low, _, high = self.parameters.get(f"projection.{key}.range", "").partition(",")
+            return value.lstrip("-").isdigit() and int(low) <= int(value) <= int(high)
+        if kind == "date":
+            pattern = _strptime_pattern(self.parameters.get(f"projection.{key}.format", ""))
+            try:
+                day = datetime.strptime(value, pattern).date()
+            except ValueError:
+                return False
+            low, _, high = self.parameters.get(f"projection.{key}.range", "").partition(",")
+            return (
+                _projection_bound(low, pattern, today)
+                <= day
+                <= _projection_bound(high, pattern, today)
+            )
+        raise QueryFailedError(
+            f"{_NOT_SUPPORTED}: {self.database}.{self.name}: partition projection type "
+            f"{kind!r} of {key!r}"
+        )
+
+    def files(self, store: ObjectStore, today: date) -> dict[str, int]:
+        """``bucket/key`` -> size of each data file the table holds, partitions as projected."""
+        bucket, prefix = split_s3_uri(self.location)
+        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        keys = [name for name, _ in self.partition_keys]
+        found: dict[str, int] = {}
+        for key, size in store.list_objects(bucket, prefix):
+            relative = key[len(prefix) :].split("/")
+            name = relative[-1]
+            if not name or name.startswith(("_", ".")) or name.endswith("_$folder$"):
+                continue  # markers and folders, as Hive skips them
+            folders = relative[:-1]
+            if keys:
+                values = dict(part.partition("=")[::2] for part in folders if "=" in part)
+                if len(folders) != len(keys) or set(values) != set(keys):
+                    continue
+                if not all(self._projected(k, values[k], today) for k in keys):
+                    continue
+            elif folders:
+                continue
+            found[f"{bucket}/{key}"] = size
+        return found
+
+
+def _projection_bound(text: str, pattern: str, today: date) -> date:
+    text = text.strip()
+    match = re.fullmatch(r"NOW(?:\s*([+-])\s*(\d+)\s*DAYS?)?", text, re.IGNORECASE)
+    if match:
+        offset = int(match[2] or 0) * (-1 if match[1] == "-" else 1)
+        return today + timedelta(days=offset)
+    return datetime.strptime(text, pattern).date()
+
+
+# --- SQL --------------------------------------------------------------------------------------
+
+
+def _sql_literal_timestamp(moment: datetime) -> exp.Expression:
+    return exp.cast(exp.Literal.string(moment.strftime("%Y-%m-%d %H:%M:%S.%f")), "TIMESTAMP")
+
+
+def _rewrite(
+    tree: exp.Expression, request: QueryRequest, tables: dict[tuple[str, str], str]
+) -> exp.Expression:
+    """Tables -> registered views; clock functions -> the query's start time; date_diff ->
+    date_sub. ``tables`` collects (database, table) -> view name."""
+    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+
+    def transform(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
+            name = node.name.lower()
+            if not node.args.get("db") and name in cte_names:
+                return node
+            if node.args.get("catalog") and node.catalog.lower() != "awsdatacatalog":
+                raise QueryFailedError(f"{_NOT_SUPPORTED}: catalog {node.catalog!r}")
+            database = (node.db or request.database or "default").lower()
+            view = tables.setdefault((database, name), f"lake_table_{len(tables)}")
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
+            return exp.Table(this=exp.to_identifier(view), alias=alias)
+        if isinstance(node, exp.CurrentDate):
+            return exp.cast(exp.Literal.string(request.started_at.date().isoformat()), "DATE")
+        if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
+            return _sql_literal_timestamp(request.started_at)
+        if isinstance(node, exp.DateDiff):
+            unit = node.args.get("unit")
+            unit_name = unit.name if unit is not None else "DAY"
+            # Trino: whole units elapsed from the first argument to the second.
+            return exp.Anonymous(
+                this="DATE_SUB",
+                expressions=[exp.Literal.string(unit_name.lower()), node.expression, node.this],
+            )
+        return node
+
+    return tree.transform(transform)
+
+
+def _statement(sql: str) -> exp.Expression:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
+    except ParseError as error:
+        raise QueryFailedError(f"{_SYNTAX_ERROR}: {_first_line(error)}") from error
+    if len(statements) != 1:
+        raise QueryFailedError(f"{_SYNTAX_ERROR}: expected one statement, got {len(statements)}")
+    statement = statements[0]
+    if isinstance(statement, exp.Command):
+        raise QueryFailedError(
+            f"{_NOT_SUPPORTED}: statement {statement.name.upper()!r}: the local engine runs "
+            "SELECT queries and UNLOAD only"
+        )
+    if not isinstance(statement, exp.Query):
+        raise QueryFailedError(
+            f"{_NOT_SUPPORTED}: statement {statement.key.upper()}: the local engine runs "
+            "SELECT queries and UNLOAD only"
+        )
+    return statement
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
+def _duckdb_sql(tree: exp.Expression) -> str:
+    try:
+        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
+    except SqlglotError as error:
+        raise QueryFailedError(f"{_NOT_SUPPORTED}: {_first_line(error)}") from error
+
+
+# --- values as Athena prints them -------------------------------------------------------------
+
+
+def athena_type(data_type: pa.DataType) -> ColumnInfo:  # noqa: PLR0911
+    """The ColumnInfo type name Athena reports for an Arrow type (name filled in later)."""
+    simple = {
+        pa.string(): "varchar",
+        pa.large_string(): "varchar",
+        pa.bool_(): "boolean",
+        pa.int8(): "tinyint",
+        pa.int16(): "smallint",
+        pa.int32(): "integer",
+        pa.int64(): "bigint",
+        pa.float32(): "real",
+        pa.float64(): "double",
+        pa.date32(): "date",
+        pa.binary(): "varbinary",
+    }
+    if data_type in simple:
+        return ColumnInfo("", simple[data_type])
+    if pa.types.is_timestamp(data_type):
+        return ColumnInfo("", "timestamp", precision=3)
+    if pa.types.is_decimal(data_type):
+        return ColumnInfo("", "decimal", data_type.precision, data_type.scale)
+    if pa.types.is_map(data_type):
+        return ColumnInfo("", "map")
+    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
+        return ColumnInfo("", "array")
+    if pa.types.is_struct(data_type):
+        return ColumnInfo("", "row")
+    if pa.types.is_null(data_type):
+        return ColumnInfo("", "unknown")
+    raise QueryFailedError(f"{_NOT_SUPPORTED}: result type {data_type}")
+
+
+def format_value(value: object) -> str | None:  # noqa: PLR0911
+    """One value as Athena writes it in results (None for NULL)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float | Decimal | int):
+        return str(value)
+    if isinstance(value, bytes):
+        return " ".join(f"{b:02x}" for b in value)
+    if isinstance(value, list) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return "{" + ", ".join(f"{format_value(k)}={format_value(v)}" for k, v in value) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(str(format_value(v)) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={format_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
+
+
+def results_csv(columns: Sequence[ColumnInfo], rows: Sequence[Sequence[str | None]]) -> bytes:
+    """Athena's results file: a header, every value double-quoted, NULL as an empty field."""
+
+    def line(values: Sequence[str | None]) -> str:
+        return ",".join("" if v is None else '"' + v.replace('"', '""') + '"' for v in values)
+
+    return ("".join(line(r) + "\n" for r in [[c.name for c in columns], *rows])).encode()
+
+
+# --- running ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Unload:
+    query: str
+    target: str
+    options: dict[str, str]
+
+
+def _parse_unload(sql: str) -> _Unload | None:
+    body = _LEADING_COMMENTS.sub("", sql, count=1)
+    if not re.match(r"UNLOAD\b", body, re.IGNORECASE):
+        return None
+    match = _UNLOAD.match(body)
+    if match is None:
+        raise QueryFailedError(
+            f"{_SYNTAX_ERROR}: UNLOAD must read UNLOAD (query) TO 's3://...' WITH (...)"
+        )
+    options = {
+        key.lower(): value.strip("'") for key, value in _UNLOAD_OPTION.findall(match["options"])
+    }
+    return _Unload(match["query"], match["target"], options)
+
+
+class LocalAthenaEngine:
+    """Runs one query at a time against the Glue catalog and object store it is given."""
+
+    def __init__(self, lookup_table: TableLookup, store: ObjectStore) -> None:
+        self._lookup_table = lookup_table
+        self._store = store
+
+    def run(self, request: QueryRequest) -> QueryOutcome:
+        """Run ``request``; raises :class:`QueryFailedError` with Athena's reason."""
+        started = time.perf_counter()
+        if _DDL_STATEMENT.match(_LEADING_COMMENTS.sub("", request.sql, count=1)):
+            # moto's backend records CREATE/DROP DATABASE itself.
+            return QueryOutcome("DDL", [], [], 0, 0)
+        unload = _parse_unload(request.sql)
+        if unload is not None:
+            self._check_unload(unload)
+        tree = _statement(unload.query if unload else request.sql)
+        tables: dict[tuple[str, str], str] = {}
+        duck_sql = _duckdb_sql(_rewrite(tree, request, tables))
+        with tempfile.TemporaryDirectory(prefix="athena-engine-") as staging:
+            connection = duckdb.connect(
+                config={
+                    "autoinstall_known_extensions": False,
+                    "autoload_known_extensions": False,
+                }
+            )
+            try:
+                connection.execute("SET TimeZone = 'UTC'")
+                file_systems = self._register_tables(connection, tables, request)
+                if unload is not None:
+                    staged = Path(staging) / "unload"
+                    staged.mkdir()
+                    self._execute(
+                        connection,
+                        f"COPY ({duck_sql}) TO '{staged / 'data.parquet'}' "
+                        "(FORMAT PARQUET, COMPRESSION snappy)",
+                    )
+                    columns, rows = [], []
+                else:
+                    result = self._execute(connection, duck_sql)
+                    table = result.to_arrow_table()
+                    columns = [
+                        _named(athena_type(column.type), column.name) for column in table.schema
+                    ]
+                    rows = [[format_value(v) for v in row.values()] for row in table.to_pylist()]
+            finally:
+                connection.close()
+            scanned = sum(fs.bytes_read[0] for fs in file_systems)
+            if request.bytes_scanned_cutoff is not None and scanned > request.bytes_scanned_cutoff:
+                raise QueryFailedError(BYTES_SCANNED_LIMIT_REASON, category=2, error_type=1003)
+            outcome = QueryOutcome(
+                "DML", columns, rows, scanned, int((time.perf_counter() - started) * 1000)
+            )
+            if unload is not None:
+                self._upload_unload(unload, Path(staging) / "unload", request, outcome)
+            elif request.output_location:
+                outcome.written.append(
+                    self._write(
+                        request,
+                        f"{request.execution_id}.csv",
+                        results_csv(columns, rows),
+                    )
+                )
+        return outcome
+
+    def _execute(self, connection: duckdb.DuckDBPyConnection, sql: str) -> Any:  # noqa: ANN401
+        try:
+            return connection.execute(sql)
+        except QueryFailedError:
+            raise
+        except duckdb.Error as error:
+            reason = f"{_NOT_SUPPORTED}: local engine (DuckDB): {_first_line(error)}"
+            raise QueryFailedError(reason) from error
+
+    def _register_tables(
+        self,
+        connection: duckdb.DuckDBPyConnection,
+        tables: Mapping[tuple[str, str], str],
+        request: QueryRequest,
+    ) -> list[ObjectStoreFileSystem]:
+        file_systems = []
+        for (database, name), view in tables.items():
+            glue_table = self._lookup_table(database, name)
+            if glue_table is None:
+                raise QueryFailedError(
+                    f"{_SYNTAX_ERROR}: Table 'awsdatacatalog.{database}.{name}' does not exist"
+                )
+            table = LakeTable.from_glue(database, glue_table)
+            files = table.files(self._store, request.started_at.date())
+            handler = ObjectStoreFileSystem(self._store, files)
+            file_systems.append(handler)
+            bucket, prefix = split_s3_uri(table.location)
+            dataset = ds.dataset(
+                sorted(files),
+                schema=table.schema(),
+                format="parquet",
+                filesystem=pafs.PyFileSystem(handler),
+                partitioning=ds.partitioning(
+                    pa.schema([pa.field(k, pa.string()) for k, _ in table.partition_keys]),
+                    flavor="hive",
+                )
+                if table.partition_keys
+                else None,
+                partition_base_dir=f"{bucket}/{prefix}".rstrip("/"),
+            )
+            connection.register(f"{view}_files", dataset)
+            # Glue's `timestamp` is Trino's timestamp without time zone (UTC wall time).
+            projection = ", ".join(
+                f'CAST("{f.name}" AS TIMESTAMP) AS "{f.name}"'
+                if pa.types.is_timestamp(f.type)
+                else f'"{f.name}"'
+                for f in table.schema()
+            )
+            connection.execute(f'CREATE VIEW "{view}" AS SELECT {projection} FROM "{view}_files"')
+        return file_systems
+
+    def _check_unload(self, unload: _Unload) -> None:
+        fmt = unload.options.get("format", "").upper()
+        if fmt != "PARQUET":
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: UNLOAD format {fmt or '(none)'!r}: the local engine writes "
+                "PARQUET only"
+            )
+        compression = unload.options.get("compression", "SNAPPY").upper()
+        if compression != "SNAPPY":
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: UNLOAD compression {compression!r}: the local engine writes "
+                "SNAPPY only"
+            )
+        extra = set(unload.options) - {"format", "compression"}
+        if extra:
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: UNLOAD option(s) {', '.join(sorted(extra))}: the local "
+                "engine supports format and compression only"
+            )
+        bucket, prefix = split_s3_uri(unload.target)
+        if self._store.list_objects(bucket, prefix.rstrip("/") + "/" if prefix else ""):
+            raise QueryFailedError(
+                f"{_PATH_EXISTS}: Unable to write to the target location, because the location "
+                f"is not empty: {unload.target}"
+            )
+
+    def _upload_unload(
+        self, unload: _Unload, staged: Path, request: QueryRequest, outcome: QueryOutcome
+    ) -> None:
+        bucket, prefix = split_s3_uri(unload.target)
+        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        # Athena names UNLOAD files <query id>_<uuid>, without a suffix.
+        for number, path in enumerate(sorted(p for p in staged.rglob("*") if p.is_file())):
+            key = f"{prefix}{request.execution_id}_{number:05d}"
+            self._store.put_object(bucket, key, path.read_bytes(), request.encryption)
+            outcome.unloaded.append(f"s3://{bucket}/{key}")
+        if request.output_location:
+            manifest = "".join(f"{uri}\n" for uri in outcome.unloaded).encode()
+            outcome.written.append(
+                self._write(request, f"{request.execution_id}-manifest.csv", manifest)
+            )
+
+    def _write(self, request: QueryRequest, name: str, body: bytes) -> str:
+        assert request.output_location is not None
+        bucket, prefix = split_s3_uri(request.output_location)
+        prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
+        self._store.put_object(bucket, prefix + name, body, request.encryption)
+        return f"s3://{bucket}/{prefix}{name}"
+
+
+def _named(info: ColumnInfo, name: str) -> ColumnInfo:
+    info.name = name
+    return info
