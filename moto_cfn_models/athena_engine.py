@@ -13,7 +13,8 @@ How a query runs:
   time (so a pinned clock pins them, and partition filters on them are constants that DuckDB
   pushes into the dataset scan, which skips the other partitions' files); ``date_diff``
   becomes DuckDB's ``date_sub`` (whole units elapsed, as in Trino, where DuckDB's ``date_diff``
-  counts unit boundaries crossed).
+  counts unit boundaries crossed); and DuckDB runs with ``integer_division`` on, so ``7 / 2``
+  is 3 as in Trino.
 * ``UNLOAD (query) TO 's3://...' WITH (format = 'PARQUET', ...)`` does not parse in sqlglot;
   it is rewritten to DuckDB's ``COPY (query) TO <staging folder> (FORMAT PARQUET, COMPRESSION
   snappy)`` and the files are then uploaded to the target, which must be empty, as in Athena.
@@ -573,6 +574,8 @@ class LocalAthenaEngine:
             )
             try:
                 connection.execute("SET TimeZone = 'UTC'")
+                # Trino divides integers as integers (7 / 2 = 3); DuckDB's `/` would give 3.5.
+                connection.execute("SET integer_division = true")
                 file_systems = self._register_tables(connection, tables, request)
                 if unload is not None:
                     staged = Path(staging) / "unload"
@@ -584,8 +587,7 @@ class LocalAthenaEngine:
                     )
                     columns, rows = [], []
                 else:
-                    result = self._execute(connection, duck_sql)
-                    table = result.to_arrow_table()
+                    table = self._select(connection, duck_sql)
                     columns = [
                         _named(athena_type(column.type), column.name) for column in table.schema
                     ]
@@ -613,6 +615,15 @@ class LocalAthenaEngine:
     def _execute(self, connection: duckdb.DuckDBPyConnection, sql: str) -> Any:  # noqa: ANN401
         try:
             return connection.execute(sql)
+        except QueryFailedError:
+            raise
+        except duckdb.Error as error:
+            reason = f"{_NOT_SUPPORTED}: local engine (DuckDB): {_first_line(error)}"
+            raise QueryFailedError(reason) from error
+
+    def _select(self, connection: duckdb.DuckDBPyConnection, sql: str) -> pa.Table:
+        try:
+            return connection.sql(sql).to_arrow_table()
         except QueryFailedError:
             raise
         except duckdb.Error as error:

@@ -376,3 +376,22 @@ def test_unload_refuses_a_non_empty_target(lake: Lake) -> None:
     assert execution["Status"]["StateChangeReason"].startswith("HIVE_PATH_ALREADY_EXISTS")
     keys = lake.s3.list_objects_v2(Bucket=ANALYTICS, Prefix="training/events/run=old/")
     assert [o["Key"] for o in keys["Contents"]] == ["training/events/run=old/part"]
+
+
+def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
+    execution = lake.run(
+        "SELECT 7 / 2 AS q, 7.0 / 2 AS r, "
+        "date_diff('hour', TIMESTAMP '2026-11-19 11:50:00', TIMESTAMP '2026-11-20 08:10:00') AS h, "
+        "day_of_week(DATE '2026-11-22') AS dow, current_date AS today, "
+        "element_at(MAP(ARRAY['a'], ARRAY['1']), 'b') AS missing"
+    )
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    # Whole hours elapsed (20 h 20 min), ISO Sunday = 7, the pinned date, NULL for a missing key.
+    assert lake.rows(execution["QueryExecutionId"])[1] == [
+        "3",
+        "3.5",
+        "20",
+        "7",
+        "2026-11-20",
+        None,
+    ]
