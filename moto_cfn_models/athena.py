@@ -295,7 +295,9 @@ def install_query_engine() -> None:  # noqa: PLR0915 - the patched methods share
             {
                 "EngineExecutionTimeInMillis": outcome.engine_millis if outcome else total,
                 "TotalExecutionTimeInMillis": total,
-                "DataScannedInBytes": outcome.data_scanned_bytes if outcome else 0,
+                "DataScannedInBytes": (outcome or failure).data_scanned_bytes
+                if (outcome or failure)
+                else 0,
             }
         )
         if outcome is not None:

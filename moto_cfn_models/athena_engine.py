@@ -92,6 +92,8 @@ class QueryFailedError(Exception):
         # AthenaError: category 1 system, 2 user, 3 other; type 1006 "user error".
         self.category = category
         self.error_type = error_type
+        #: Bytes read before the query failed (Athena reports them for a cancelled scan).
+        self.data_scanned_bytes = 0
 
 
 class ObjectStore(Protocol):
@@ -175,25 +177,47 @@ def split_s3_uri(uri: str) -> tuple[str, str]:
 # --- reading objects --------------------------------------------------------------------------
 
 
+class ScanLimitExceededError(OSError):
+    """Raised inside a scan once the query has read more than the workgroup's cutoff."""
+
+
+@dataclass
+class ScanBudget:
+    """The bytes one query has read, against the workgroup's BytesScannedCutoffPerQuery."""
+
+    cutoff: int | None
+    scanned: int = 0
+
+    @property
+    def exceeded(self) -> bool:
+        return self.cutoff is not None and self.scanned > self.cutoff
+
+    def add(self, count: int) -> None:
+        """Count ``count`` bytes read; stops the scan (raises) once over the cutoff."""
+        self.scanned += count
+        if self.exceeded:
+            raise ScanLimitExceededError(BYTES_SCANNED_LIMIT_REASON)
+
+
 class _CountingReader(io.BytesIO):
-    def __init__(self, data: bytes, counter: list[int]) -> None:
+    def __init__(self, data: bytes, budget: ScanBudget) -> None:
         super().__init__(data)
-        self._counter = counter
+        self._budget = budget
 
     def read(self, size: int | None = -1) -> bytes:
         chunk = super().read(size)
-        self._counter[0] += len(chunk)
+        self._budget.add(len(chunk))
         return chunk
 
 
 class ObjectStoreFileSystem(pafs.FileSystemHandler):
     """A read-only pyarrow file system (paths ``bucket/key``) over an :class:`ObjectStore`;
-    it counts every byte read."""
+    it counts every byte read against the query's :class:`ScanBudget`."""
 
-    def __init__(self, store: ObjectStore, sizes: Mapping[str, int]) -> None:
+    def __init__(self, store: ObjectStore, sizes: Mapping[str, int], budget: ScanBudget) -> None:
         self._store = store
         self._sizes = dict(sizes)
-        self.bytes_read = [0]
+        self._budget = budget
 
     def get_type_name(self) -> str:
         return "athena-engine-s3"
@@ -223,7 +247,7 @@ class ObjectStoreFileSystem(pafs.FileSystemHandler):
     def open_input_file(self, path: str) -> pa.NativeFile:
         bucket, _, key = path.partition("/")
         return pa.PythonFile(
-            _CountingReader(self._store.get_object(bucket, key), self.bytes_read), mode="r"
+            _CountingReader(self._store.get_object(bucket, key), self._budget), mode="r"
         )
 
     def open_input_stream(self, path: str) -> pa.NativeFile:
@@ -576,7 +600,12 @@ class LocalAthenaEngine:
                 connection.execute("SET TimeZone = 'UTC'")
                 # Trino divides integers as integers (7 / 2 = 3); DuckDB's `/` would give 3.5.
                 connection.execute("SET integer_division = true")
-                file_systems = self._register_tables(connection, tables, request)
+                budget = ScanBudget(request.bytes_scanned_cutoff)
+                self._register_tables(connection, tables, request, budget)
+            except BaseException:
+                connection.close()
+                raise
+            try:
                 if unload is not None:
                     staged = Path(staging) / "unload"
                     staged.mkdir()
@@ -592,13 +621,18 @@ class LocalAthenaEngine:
                         _named(athena_type(column.type), column.name) for column in table.schema
                     ]
                     rows = [[format_value(v) for v in row.values()] for row in table.to_pylist()]
+            except QueryFailedError:
+                if budget.exceeded:  # the scan stopped at the cutoff, as Athena cancels it
+                    failure = QueryFailedError(
+                        BYTES_SCANNED_LIMIT_REASON, category=2, error_type=1003
+                    )
+                    failure.data_scanned_bytes = budget.scanned
+                    raise failure from None
+                raise
             finally:
                 connection.close()
-            scanned = sum(fs.bytes_read[0] for fs in file_systems)
-            if request.bytes_scanned_cutoff is not None and scanned > request.bytes_scanned_cutoff:
-                raise QueryFailedError(BYTES_SCANNED_LIMIT_REASON, category=2, error_type=1003)
             outcome = QueryOutcome(
-                "DML", columns, rows, scanned, int((time.perf_counter() - started) * 1000)
+                "DML", columns, rows, budget.scanned, int((time.perf_counter() - started) * 1000)
             )
             if unload is not None:
                 self._upload_unload(unload, Path(staging) / "unload", request, outcome)
@@ -635,8 +669,8 @@ class LocalAthenaEngine:
         connection: duckdb.DuckDBPyConnection,
         tables: Mapping[tuple[str, str], str],
         request: QueryRequest,
-    ) -> list[ObjectStoreFileSystem]:
-        file_systems = []
+        budget: ScanBudget,
+    ) -> None:
         for (database, name), view in tables.items():
             glue_table = self._lookup_table(database, name)
             if glue_table is None:
@@ -645,8 +679,7 @@ class LocalAthenaEngine:
                 )
             table = LakeTable.from_glue(database, glue_table)
             files = table.files(self._store, request.started_at.date())
-            handler = ObjectStoreFileSystem(self._store, files)
-            file_systems.append(handler)
+            handler = ObjectStoreFileSystem(self._store, files, budget)
             bucket, prefix = split_s3_uri(table.location)
             dataset = ds.dataset(
                 sorted(files),
@@ -670,7 +703,6 @@ class LocalAthenaEngine:
                 for f in table.schema()
             )
             connection.execute(f'CREATE VIEW "{view}" AS SELECT {projection} FROM "{view}_files"')
-        return file_systems
 
     def _check_unload(self, unload: _Unload) -> None:
         fmt = unload.options.get("format", "").upper()

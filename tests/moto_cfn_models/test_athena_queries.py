@@ -347,6 +347,9 @@ def test_bytes_scanned_cutoff_fails_the_query(lake: Lake) -> None:
     execution = lake.run("SELECT count(*) FROM events", work_group="tiny")
     assert execution["Status"]["State"] == "FAILED"
     assert execution["Status"]["StateChangeReason"] == BYTES_SCANNED_LIMIT_REASON
+    # The scan stopped at the cutoff instead of reading every file first.
+    full = lake.run("SELECT count(*) FROM events")["Statistics"]["DataScannedInBytes"]
+    assert 100 < execution["Statistics"]["DataScannedInBytes"] < full
     with pytest.raises(lake.athena.exceptions.InvalidRequestException, match="FAILED"):
         lake.athena.get_query_results(QueryExecutionId=execution["QueryExecutionId"])
 
