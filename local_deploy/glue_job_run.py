@@ -25,7 +25,9 @@ hands a run only the objects that are new or modified since the committed state,
 moves on only when the script calls ``job.commit()`` (a failed run leaves it). Here the state is
 a JSON file in the state folder, ``glue-bookmarks/<job>.json``: per transformation_ctx, every
 object key read with its ETag and LastModified; an object is new when its key is absent or
-either value changed. ``--job-bookmark-option``: ``job-bookmark-enable`` filters and commits,
+either value changed. Glue deletes a bookmark with its job, so the file also holds the job's
+CreatedOn and starts empty for a job created again (a replaced job, a restarted emulator).
+``--job-bookmark-option``: ``job-bookmark-enable`` filters and commits,
 ``job-bookmark-pause`` filters but does not commit, ``job-bookmark-disable`` reads everything and
 commits nothing, as in Glue. The file is written after the outputs are uploaded, so a run that
 fails to upload is read again next time (the job's ``already_curated`` check makes that safe).
@@ -93,21 +95,29 @@ class Bookmark:
 
     path: Path
     job_name: str
+    #: The job's CreatedOn: Glue deletes a job's bookmark with the job, so a job created again
+    #: (a redeploy that replaced it, or a restarted emulator) starts from an empty bookmark.
+    job_created_on: str = ""
     version: int = 0
     run_id: str = ""
     contexts: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, path: Path, job_name: str) -> Bookmark:
+    def load(cls, path: Path, job_name: str, job_created_on: str) -> Bookmark:
         if not path.exists():
-            return cls(path, job_name)
+            return cls(path, job_name, job_created_on)
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(path, job_name, raw["version"], raw["run_id"], raw["transformations"])
+        if raw.get("job_created_on") != job_created_on:
+            return cls(path, job_name, job_created_on)
+        return cls(
+            path, job_name, job_created_on, raw["version"], raw["run_id"], raw["transformations"]
+        )
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         body = {
             "job_name": self.job_name,
+            "job_created_on": self.job_created_on,
             "version": self.version,
             "run_id": self.run_id,
             "transformations": self.contexts,
@@ -507,9 +517,10 @@ def run_job(
     job_dir = state_dir / "glue-jobs" / job_name
     stage = Stage(job_dir / "runs" / run_id, s3)
     option = run_arguments.get("--job-bookmark-option", BOOKMARK_DISABLE)
-    context = _RunContext(
-        stage, Bookmark.load(bookmark_file(state_dir, job_name), job_name), option
+    bookmark = Bookmark.load(
+        bookmark_file(state_dir, job_name), job_name, str(job.get("CreatedOn", ""))
     )
+    context = _RunContext(stage, bookmark, option)
     uploaded: list[str] = []
     error = ""
     try:

@@ -148,11 +148,20 @@ def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
         )
         with time_machine.travel(SECOND_RUN_AT):
             second = run_job(JOB, clients=clients, region=REGION, state_dir=state_dir)
+        with time_machine.travel(SECOND_RUN_AT):
+            failed = run_job(
+                JOB,
+                clients=clients,
+                region=REGION,
+                state_dir=state_dir,
+                arguments={"--max_clock_skew_hours": "soon"},
+            )
         curated = _read_prefix(s3, CURATED, "events/")
         quarantine = _read_prefix(s3, CURATED, "quarantine/events/")
         yield {
             "first": first,
             "second": second,
+            "failed": failed,
             "first_files": first_files,
             "second_file": second_file,
             "curated": curated,
@@ -189,6 +198,7 @@ def test_both_runs_succeed_and_the_second_reads_only_the_new_file(runs: dict[str
     assert second.bookmark_committed
     bookmark = runs["bookmark"]
     assert bookmark["version"] == 2
+    assert bookmark["job_created_on"]
     assert bookmark["run_id"] == second.run_id
     assert sorted(bookmark["transformations"]["firehose_events"]) == sorted(
         [*runs["first_files"], runs["second_file"]]
@@ -218,9 +228,23 @@ def test_the_quarantine_names_the_s3_object_reason_and_run(runs: dict[str, Any])
     assert stamps[second.run_id].date() == SECOND_RUN_AT.date()
 
 
+def test_a_failing_run_is_failed_with_its_error_and_leaves_the_bookmark(
+    runs: dict[str, Any],
+) -> None:
+    failed: JobRunSummary = runs["failed"]
+    assert failed.state == "FAILED"
+    assert failed.error == "ValueError: --max_clock_skew_hours: 'soon' is not a number"
+    assert not failed.bookmark_committed
+    assert runs["bookmark"]["run_id"] == runs["second"].run_id
+    record = next(r for r in runs["job_runs"] if r["Id"] == failed.run_id)
+    assert record["JobRunState"] == "FAILED"
+    assert record["ErrorMessage"] == failed.error
+    assert record["Arguments"]["--max_clock_skew_hours"] == "soon"
+
+
 def test_get_job_runs_shows_both_runs_as_they_ran(runs: dict[str, Any]) -> None:
     by_id = {r["Id"]: r for r in runs["job_runs"]}
-    assert set(by_id) == {runs["first"].run_id, runs["second"].run_id}
+    assert set(by_id) == {runs["first"].run_id, runs["second"].run_id, runs["failed"].run_id}
     for summary, started in ((runs["first"], FIRST_RUN_AT), (runs["second"], SECOND_RUN_AT)):
         record = by_id[summary.run_id]
         assert record["JobRunState"] == "SUCCEEDED"
