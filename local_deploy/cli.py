@@ -14,6 +14,8 @@ run-job NAME  run the deployed Glue job's script on local Spark 3.5, staged thro
           (--job-arg NAME=VALUE overrides the argument --NAME; see local_deploy.glue_job_run)
 run-pipeline  run the deployed SageMaker pipeline on the emulator (--param NAME=VALUE overrides
           a pipeline parameter) and follow its steps (see local_deploy.pipeline_run)
+approve   approve the newest pending model package and run the deployed deployer Lambda's
+          code on the EventBridge events (see local_deploy.ml_local): the endpoint goes live
 """
 
 from __future__ import annotations
@@ -171,6 +173,16 @@ def run_pipeline(settings: LocalSettings, *, params: list[str]) -> int:
         return 1
 
 
+def approve(settings: LocalSettings) -> int:
+    from local_deploy import ml_local  # noqa: PLC0415
+
+    try:
+        return ml_local.approve(settings)
+    except ml_local.MlLocalError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+
+
 def run_job(settings: LocalSettings, *, name: str | None, job_args: list[str]) -> int:
     from local_deploy import glue_job_run  # noqa: PLC0415 - pulls in pyspark
 
@@ -191,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         choices=[
             "up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster",
-            "run-job", "run-pipeline",
+            "run-job", "run-pipeline", "approve",
         ],
     )  # fmt: skip
     parser.add_argument(
@@ -240,6 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "shell": shell,
         "run-job": lambda s: run_job(s, name=arguments.name, job_args=arguments.job_arg),
         "run-pipeline": functools.partial(run_pipeline, params=arguments.param),
+        "approve": approve,
     }
     try:
         return commands[arguments.command](settings)

@@ -94,3 +94,87 @@ def run_pipeline(
         if registered:
             out(f"registered {registered} (PendingManualApproval); next: `local_deploy approve`")
     return 0 if status == "Succeeded" else 1
+
+
+def newest_pending_package(sagemaker: Any, group: str) -> dict[str, Any]:  # noqa: ANN401
+    """The newest PendingManualApproval package summary of a group."""
+    packages = sagemaker.list_model_packages(
+        ModelPackageGroupName=group,
+        ModelApprovalStatus="PendingManualApproval",
+        SortBy="CreationTime",
+        SortOrder="Descending",
+    )["ModelPackageSummaryList"]
+    if not packages:
+        raise MlLocalError(
+            f"group {group} has no PendingManualApproval package; run "
+            "`python -m local_deploy run-pipeline` first"
+        )
+    return max(packages, key=lambda p: int(p["ModelPackageArn"].rsplit("/", 1)[-1]))
+
+
+def approve_and_deploy(
+    sagemaker: Any,  # noqa: ANN401 - boto3 is untyped
+    deployer: Any,  # noqa: ANN401 - an InProcessFunction (or a test double) with invoke(event)
+    group: str,
+    endpoint: str,
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Approve the newest pending package, then deliver the two EventBridge events AWS would
+    send the deployer: the approval, and the endpoint's IN_SERVICE. Returns (package ARN,
+    deployer result of the approval, endpoint description)."""
+    package = newest_pending_package(sagemaker, group)
+    arn = package["ModelPackageArn"]
+    sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    approved = {
+        "source": "aws.sagemaker",
+        "detail-type": "SageMaker Model Package State Change",
+        "detail": {
+            "ModelPackageGroupName": group,
+            "ModelApprovalStatus": "Approved",
+            "ModelPackageArn": arn,
+            "ModelPackageVersion": int(arn.rsplit("/", 1)[-1]),
+        },
+    }
+    result = deployer.invoke(approved)
+    if result.get("outcome") not in {"deployed", "updated", "unchanged"}:
+        raise MlLocalError(f"the deployer did not deploy {arn}: {result}")
+    described = sagemaker.describe_endpoint(EndpointName=endpoint)
+    if described["EndpointStatus"] == "InService":
+        deployer.invoke(
+            {
+                "source": "aws.sagemaker",
+                "detail-type": "SageMaker Endpoint State Change",
+                "detail": {"EndpointName": endpoint, "EndpointStatus": "IN_SERVICE"},
+            }
+        )
+    return arn, result, described
+
+
+def approve(settings: LocalSettings, *, out: Callable[[str], None] = print) -> int:
+    """`approve`: the newest pending package goes live on the deployed endpoint."""
+    from local_deploy.lambda_code import InProcessFunction  # noqa: PLC0415
+    from local_deploy.smoke.ml import DEPLOYER_DIR, EMULATOR_GPU_INSTANCE_TYPE  # noqa: PLC0415
+
+    if server.running_pid(settings) is None:
+        raise MlLocalError(f"no emulator runs on port {settings.port}; run `make deploy-local`")
+    _, outputs = ml_outputs(settings)
+    configuration = deployment.client(settings, "lambda").get_function_configuration(
+        FunctionName=outputs["DeployerFunctionName"]
+    )
+    overrides = {
+        **settings.aws_environment(),
+        # moto validates InstanceType against an enum without ml.g5/g6 (see local_deploy.smoke.ml)
+        "INSTANCE_TYPE": EMULATOR_GPU_INSTANCE_TYPE,
+    }
+    deployer = InProcessFunction(configuration, DEPLOYER_DIR, overrides=overrides)
+    sagemaker = deployment.client(settings, "sagemaker")
+    arn, result, endpoint = approve_and_deploy(
+        sagemaker, deployer, outputs["ModelPackageGroupName"], outputs["EndpointName"]
+    )
+    out(f"approved {arn}")
+    out(f"deployer: {result.get('outcome')} {result.get('endpoint_config_name', '')}")
+    out(f"endpoint {endpoint['EndpointName']}: {endpoint['EndpointStatus']}")
+    out(
+        "invoke it: aws sagemaker-runtime invoke-endpoint --endpoint-name "
+        f"{endpoint['EndpointName']} --content-type text/csv --body fileb://rows.csv out.json"
+    )
+    return 0 if endpoint["EndpointStatus"] == "InService" else 1

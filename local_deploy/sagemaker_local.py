@@ -9,7 +9,8 @@ moto_cfn_models/_patches.py: idempotent, module attributes replaced) so that:
   with `synchronous=True` (tests), before it returns;
 - each step's status, start and end times, failure reason and metadata are recorded on the
   execution, and ListPipelineExecutionSteps returns them (newest first, as AWS does);
-- DescribePipelineExecution reports the final status and FailureReason.
+- DescribePipelineExecution reports the final status and FailureReason;
+- InvokeEndpoint is served by the endpoint's model (local_deploy.endpoint_local).
 
 The runner reaches S3 and SageMaker through boto3: against the server that received the call
 (the request's Host) or, in-process under moto's mock, through the mock itself.
@@ -127,6 +128,9 @@ def install(*, synchronous: bool = False) -> None:
     from moto.sagemaker.responses import SageMakerResponse  # noqa: PLC0415
     from moto.sagemaker.utils import get_pipeline_execution_from_arn  # noqa: PLC0415
 
+    from local_deploy import endpoint_local  # noqa: PLC0415
+
+    endpoint_local.install()  # InvokeEndpoint served by the model's own code
     _SETTINGS["synchronous"] = synchronous
     if getattr(SageMakerModelBackend, _MARK, False):
         return

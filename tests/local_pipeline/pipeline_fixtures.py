@@ -109,7 +109,7 @@ class Account:
         return execution, steps
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def account() -> Iterator[Account]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
@@ -141,8 +141,15 @@ def account() -> Iterator[Account]:
             sagemaker_local.install(synchronous=False)
 
 
-@pytest.fixture(scope="module")
-def registered(account: Account) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """One execution of the stack's pipeline that passes its condition."""
+@pytest.fixture(scope="package")
+def registered(account: Account) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """One execution of the stack's pipeline that passes its condition, and the package it
+    registered as it was right after the run (the approval tests change it)."""
     account.create_pipeline(PIPELINE, build_training_pipeline(account.settings()).render())
-    return account.run(PIPELINE)
+    execution, steps = account.run(PIPELINE)
+    assert steps, execution
+    arn = steps[-1].get("Metadata", {}).get("RegisterModel", {}).get("Arn")
+    package = (
+        account.clients("sagemaker").describe_model_package(ModelPackageName=arn) if arn else {}
+    )
+    return execution, steps, package

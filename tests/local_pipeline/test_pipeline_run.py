@@ -19,11 +19,11 @@ from ml_pipeline.definition import (
 from ml_pipeline.training import build_training_pipeline
 from tests.local_pipeline.pipeline_fixtures import ARTIFACTS, GROUP, Account
 
-Run = tuple[dict[str, Any], list[dict[str, Any]]]
+Run = tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]
 
 
 def test_execution_registers_a_pending_package(registered: Run, account: Account) -> None:
-    execution, steps = registered
+    execution, steps, package = registered
     assert execution["PipelineExecutionStatus"] == "Succeeded", execution["FailureReason"]
     assert [s["StepName"] for s in steps] == [
         "Prepare",
@@ -37,8 +37,6 @@ def test_execution_registers_a_pending_package(registered: Run, account: Account
     for step in steps:
         assert step["StartTime"] <= step["EndTime"]
     assert steps[3]["Metadata"]["Condition"]["Outcome"] == "true"
-    package_arn = steps[-1]["Metadata"]["RegisterModel"]["Arn"]
-    package = account.clients("sagemaker").describe_model_package(ModelPackageName=package_arn)
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
     assert package["ModelPackageGroupName"] == GROUP
     container = package["InferenceSpecification"]["Containers"][0]
