@@ -105,6 +105,42 @@ def named_queries_are_saved(ctx: SmokeContext) -> str:
     return f"{len(wanted)} saved queries; the training export unloads to {target}"
 
 
+def athena_answers_from_the_lake(ctx: SmokeContext) -> str:
+    """A query through the Athena API runs on the emulator's local engine (sqlglot + DuckDB
+    over the raw zone's Parquet) and its results land encrypted with the lake key."""
+    athena, workgroup = ctx.client("athena"), _output(ctx, "AthenaWorkgroupName")
+    database = _database(ctx, "raw")
+    query_id = athena.start_query_execution(
+        QueryString=f'SELECT count(*) AS events FROM "{database}"."{lake_schema.EVENTS.name}"',
+        QueryExecutionContext={"Database": database},
+        WorkGroup=workgroup,
+    )["QueryExecutionId"]
+    execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+    status = execution["Status"]
+    expect(status["State"] == "SUCCEEDED", f"query {query_id}: {status}")
+    rows = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["Rows"]
+    values = [[d.get("VarCharValue") for d in row["Data"]] for row in rows]
+    expect(
+        len(values) == 2 and values[0] == ["events"] and str(values[1][0]).isdigit(),
+        f"query {query_id} returned {values}, expected a header and one count",
+    )
+    location = execution["ResultConfiguration"]["OutputLocation"]
+    bucket, _, key = location.removeprefix("s3://").partition("/")
+    expect(
+        bucket == _output(ctx, "AthenaResultsBucketName"),
+        f"results at {location}, not in the workgroup's results bucket",
+    )
+    head = ctx.client("s3").head_object(Bucket=bucket, Key=key)
+    key_arn = _output(ctx, "LakeKeyArn")
+    expect(
+        head.get("ServerSideEncryption") == "aws:kms" and head.get("SSEKMSKeyId") == key_arn,
+        f"results {location} encrypted {head.get('ServerSideEncryption')} "
+        f"{head.get('SSEKMSKeyId')}, expected aws:kms with {key_arn}",
+    )
+    scanned = execution["Statistics"]["DataScannedInBytes"]
+    return f"{values[1][0]} raw events counted by Athena ({scanned} bytes scanned); results SSE-KMS"
+
+
 def glue_job_and_crawler_are_configured(ctx: SmokeContext) -> str:
     glue = ctx.client("glue")
     job = glue.get_job(JobName=_output(ctx, "EtlJobName"))["Job"]
@@ -210,6 +246,7 @@ CHECKS: list[Check] = [
     events_tables_have_schema_and_projection,
     workgroup_enforces_encrypted_results,
     named_queries_are_saved,
+    athena_answers_from_the_lake,
     glue_job_and_crawler_are_configured,
     etl_job_schedule_matches_the_profile,
     buckets_use_the_lake_key,
