@@ -26,6 +26,17 @@ from moto import mock_aws
 import moto_cfn_models
 from local_deploy import sagemaker_local
 from ml import contract
+from ml_pipeline.definition import (
+    EXECUTION_ID,
+    Condition,
+    PipelineDefinition,
+    PropertyFile,
+    condition_step,
+    fail_step,
+    join,
+    json_get,
+    processing_step,
+)
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
 
 ML_DIR = Path(__file__).resolve().parents[2] / "ml"
@@ -153,3 +164,48 @@ def registered(account: Account) -> tuple[dict[str, Any], list[dict[str, Any]], 
         account.clients("sagemaker").describe_model_package(ModelPackageName=arn) if arn else {}
     )
     return execution, steps, package
+
+
+def scored_pipeline(account: Account, accuracy: float, threshold: float) -> dict[str, Any]:
+    """Score (a bash-only processing step writing the report) -> Check -> Register | Fail."""
+    report = PropertyFile("Report", "evaluation", "evaluation.json")
+    out = "/opt/ml/processing/evaluation"
+    score = processing_step(
+        "Score",
+        {
+            "ProcessingResources": {
+                "ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}
+            },
+            "AppSpecification": {
+                "ImageUri": "image",
+                "ContainerEntrypoint": [
+                    "/bin/bash",
+                    "-c",
+                    f'echo \'{{"metrics": {{"accuracy": {accuracy}}}}}\' > {out}/evaluation.json',
+                ],
+            },
+            "RoleArn": "arn:aws:iam::123456789012:role/pipeline",
+            "ProcessingOutputConfig": {
+                "Outputs": [
+                    {
+                        "OutputName": "evaluation",
+                        "S3Output": {
+                            "S3Uri": join([f"s3://{ARTIFACTS}/scored", EXECUTION_ID], on="/"),
+                            "LocalPath": out,
+                            "S3UploadMode": "EndOfJob",
+                        },
+                    }
+                ],
+                "KmsKeyId": account.kms_key_arn,
+            },
+        },
+        [report],
+    )
+    metric = json_get(score, report, "metrics.accuracy")
+    check = condition_step(
+        "Check",
+        [Condition("GreaterThanOrEqualTo", metric, threshold)],
+        if_steps=[fail_step("NeverHere", "the condition held")],
+        else_steps=[fail_step("TooLow", join(["accuracy ", metric, f" is below {threshold}"]))],
+    )
+    return PipelineDefinition((), (score, check)).render()

@@ -5,19 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ml_pipeline.definition import (
-    EXECUTION_ID,
-    Condition,
-    PipelineDefinition,
-    PropertyFile,
-    condition_step,
-    fail_step,
-    join,
-    json_get,
-    processing_step,
-)
 from ml_pipeline.training import build_training_pipeline
-from tests.local_pipeline.pipeline_fixtures import ARTIFACTS, GROUP, Account
+from tests.local_pipeline.pipeline_fixtures import ARTIFACTS, GROUP, Account, scored_pipeline
 
 Run = tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]
 
@@ -57,53 +46,8 @@ def test_execution_registers_a_pending_package(registered: Run, account: Account
     assert checkpoints["KeyCount"] >= 1
 
 
-def _scored_pipeline(account: Account, accuracy: float, threshold: float) -> dict[str, Any]:
-    """Score (a bash-only processing step writing the report) -> Check -> Register | Fail."""
-    report = PropertyFile("Report", "evaluation", "evaluation.json")
-    out = "/opt/ml/processing/evaluation"
-    score = processing_step(
-        "Score",
-        {
-            "ProcessingResources": {
-                "ClusterConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1}
-            },
-            "AppSpecification": {
-                "ImageUri": "image",
-                "ContainerEntrypoint": [
-                    "/bin/bash",
-                    "-c",
-                    f'echo \'{{"metrics": {{"accuracy": {accuracy}}}}}\' > {out}/evaluation.json',
-                ],
-            },
-            "RoleArn": "arn:aws:iam::123456789012:role/pipeline",
-            "ProcessingOutputConfig": {
-                "Outputs": [
-                    {
-                        "OutputName": "evaluation",
-                        "S3Output": {
-                            "S3Uri": join([f"s3://{ARTIFACTS}/scored", EXECUTION_ID], on="/"),
-                            "LocalPath": out,
-                            "S3UploadMode": "EndOfJob",
-                        },
-                    }
-                ],
-                "KmsKeyId": account.kms_key_arn,
-            },
-        },
-        [report],
-    )
-    metric = json_get(score, report, "metrics.accuracy")
-    check = condition_step(
-        "Check",
-        [Condition("GreaterThanOrEqualTo", metric, threshold)],
-        if_steps=[fail_step("NeverHere", "the condition held")],
-        else_steps=[fail_step("TooLow", join(["accuracy ", metric, f" is below {threshold}"]))],
-    )
-    return PipelineDefinition((), (score, check)).render()
-
-
 def test_failing_condition_ends_in_the_fail_step(account: Account) -> None:
-    account.create_pipeline("strict", _scored_pipeline(account, accuracy=0.25, threshold=0.9))
+    account.create_pipeline("strict", scored_pipeline(account, accuracy=0.25, threshold=0.9))
     execution, steps = account.run("strict")
     assert execution["PipelineExecutionStatus"] == "Failed"
     assert execution["FailureReason"] == "step TooLow: accuracy 0.25 is below 0.9"
