@@ -480,7 +480,13 @@ class PipelineRunner:
         if not command:
             raise StepError(f"step {name}: no ContainerEntrypoint to run locally")
         env = {**arguments.get("Environment", {})}
-        self._execute([self._map_paths(str(part)) for part in command], env, name, cwd=self.root)
+        self._execute(
+            [self._map_paths(str(part)) for part in command],
+            env,
+            name,
+            cwd=self.root,
+            max_seconds=_max_runtime(arguments),
+        )
         for item in output_config.get("Outputs", []):
             output = item["S3Output"]
             files = self.upload(
@@ -499,7 +505,15 @@ class PipelineRunner:
         arn = self.context.pipeline_arn.split(":")
         return f"arn:aws:sagemaker:{arn[3]}:{arn[4]}:{kind}/{self._job_name(name)}"
 
-    def _execute(self, command: list[str], env: Mapping[str, str], name: str, *, cwd: Path) -> None:
+    def _execute(
+        self,
+        command: list[str],
+        env: Mapping[str, str],
+        name: str,
+        *,
+        cwd: Path,
+        max_seconds: float | None = None,
+    ) -> None:
         python_dir = str(Path(self.python).parent)
         environment = {
             **os.environ,
@@ -511,9 +525,20 @@ class PipelineRunner:
         (self.root / "tmp").mkdir(exist_ok=True)
         if command[0] in ("python", "python3"):
             command = [self.python, *command[1:]]
-        completed = subprocess.run(
-            command, cwd=cwd, env=environment, capture_output=True, text=True, check=False
-        )
+        try:
+            completed = subprocess.run(
+                command,
+                cwd=cwd,
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=max_seconds,
+            )
+        except subprocess.TimeoutExpired:
+            raise StepError(
+                f"step {name}: stopped after StoppingCondition.MaxRuntimeInSeconds={max_seconds}"
+            ) from None
         for line in (completed.stdout + completed.stderr).splitlines()[-40:]:
             self.log(f"[{name}]   {line}")
         if completed.returncode != 0:
@@ -592,7 +617,7 @@ class PipelineRunner:
         for key, value in hyperparameters.items():
             command += [f"--{key}", _text(value)]
         command += ["--checkpoint-dir", str(checkpoint_dir)]
-        self._execute(command, env, name, cwd=code)
+        self._execute(command, env, name, cwd=code, max_seconds=_max_runtime(arguments))
         output = arguments["OutputDataConfig"]
         kms = output.get("KmsKeyId")
         job_name = self._job_name(name)
@@ -623,6 +648,11 @@ class PipelineRunner:
         self.log(f"[{name}] registered {arn} ({arguments.get('ModelApprovalStatus')})")
         self.properties[name] = {**arguments, "ModelPackageArn": arn}
         return {"RegisterModel": {"Arn": arn}}
+
+
+def _max_runtime(arguments: Mapping[str, Any]) -> float | None:
+    seconds = arguments.get("StoppingCondition", {}).get("MaxRuntimeInSeconds")
+    return float(seconds) if seconds else None
 
 
 def _decode(value: str) -> Any:  # noqa: ANN401 - what the training toolkit json-decodes

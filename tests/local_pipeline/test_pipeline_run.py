@@ -84,3 +84,17 @@ def test_unknown_parameter_fails_the_execution(account: Account) -> None:
     assert execution["PipelineExecutionStatus"] == "Failed"
     assert "NumRounds" in execution["FailureReason"]
     assert steps == []
+
+
+def test_max_runtime_stops_the_step(account: Account) -> None:
+    document = scored_pipeline(account, accuracy=0.5, threshold=0.9)
+    score = document["Steps"][0]["Arguments"]
+    score["AppSpecification"]["ContainerEntrypoint"] = ["/bin/bash", "-c", "sleep 5"]
+    score["StoppingCondition"] = {"MaxRuntimeInSeconds": 1}
+    account.create_pipeline("slow", document)
+    execution, steps = account.run("slow")
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert execution["FailureReason"] == (
+        "step Score: stopped after StoppingCondition.MaxRuntimeInSeconds=1.0"
+    )
+    assert [(s["StepName"], s["StepStatus"]) for s in steps] == [("Score", "Failed")]
