@@ -35,7 +35,7 @@ def test_committed_diagram_shows_the_data_path() -> None:
         assert edge in text, edge
     assert "AWS::IAM" not in text
     assert "Policy<br/>" not in text
-    assert text.count("subgraph ") == 5
+    assert text.count("subgraph ") == 7  # one per stack
     assert (DOCS / "architecture.svg").read_text().startswith("<?xml")
 
 
