@@ -617,8 +617,10 @@ class LocalAthenaEngine:
                     columns, rows = [], []
                 else:
                     table = self._select(connection, duck_sql)
+                    # Trino folds every identifier to lower case, result columns included.
                     columns = [
-                        _named(athena_type(column.type), column.name) for column in table.schema
+                        _named(athena_type(column.type), column.name.lower())
+                        for column in table.schema
                     ]
                     rows = [[format_value(v) for v in row.values()] for row in table.to_pylist()]
             except QueryFailedError:

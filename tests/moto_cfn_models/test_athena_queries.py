@@ -293,7 +293,7 @@ def test_every_saved_query_runs_with_expected_rows(lake: Lake) -> None:
 
 def test_results_file_column_metadata_and_enforced_workgroup(lake: Lake) -> None:
     execution = lake.run(
-        "SELECT event_type, price, event_time, properties FROM events "
+        "SELECT event_type, price, event_time, Properties FROM events "
         "WHERE dt = '2026-11-19' AND session_id = 's1' ORDER BY event_time LIMIT 2",
         # Enforced: the workgroup's location and encryption win over the client's.
         ResultConfiguration={"OutputLocation": "s3://elsewhere/"},
