@@ -139,9 +139,15 @@ def bookmark_file(state_dir: Path, job_name: str) -> Path:
 class Stage:
     """A local mirror, ``<root>/<bucket>/<key>``, of the S3 objects one run reads and writes."""
 
-    def __init__(self, root: Path, s3: Any) -> None:  # noqa: ANN401 - boto3 is untyped
+    def __init__(
+        self,
+        root: Path,
+        s3: Any,  # noqa: ANN401 - boto3 is untyped
+        upload_arguments: dict[str, str] | None = None,
+    ) -> None:
         self.root = root
         self.s3 = s3
+        self.upload_arguments = upload_arguments or {}
         self.pulled: set[Path] = set()
         self._pulled_prefixes: dict[str, str] = {}
         self.output_prefixes: list[str] = []
@@ -209,7 +215,7 @@ class Stage:
 
     def push(self, path: Path, uri: str) -> None:
         bucket, key = split_s3_uri(uri)
-        self.s3.upload_file(str(path), bucket, key)
+        self.s3.upload_file(str(path), bucket, key, ExtraArgs=self.upload_arguments)
 
 
 def rewrite_source_files(path: Path, stage: Stage, column: str = "source_file") -> None:
@@ -403,6 +409,22 @@ class JobRunSummary:
     error: str = ""
 
 
+def s3_encryption_arguments(glue: Any, job: dict[str, Any]) -> dict[str, str]:  # noqa: ANN401
+    """The job's security configuration's S3 encryption, as upload arguments (Glue writes
+    with it); none without a security configuration or with S3 encryption DISABLED."""
+    name = job.get("SecurityConfiguration")
+    if not name:
+        return {}
+    configuration = glue.get_security_configuration(Name=name)["SecurityConfiguration"]
+    encryptions = configuration.get("EncryptionConfiguration", {}).get("S3Encryption") or [{}]
+    mode = encryptions[0].get("S3EncryptionMode", "DISABLED")
+    if mode == "SSE-KMS":
+        return {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": encryptions[0]["KmsKeyArn"]}
+    if mode == "SSE-S3":
+        return {"ServerSideEncryption": "AES256"}
+    return {}
+
+
 def moto_api_url(endpoint_url: str) -> str:
     """Where the emulator's moto-api answers: the server itself, or moto's in-process host."""
     host = urlparse(endpoint_url).hostname or ""
@@ -524,6 +546,7 @@ def run_job(
     uploaded: list[str] = []
     error = ""
     try:
+        stage.upload_arguments = s3_encryption_arguments(glue, job)
         uploaded = _run_script(job, run_id, run_arguments, context, job_dir / "work")
         if context.committed and option == BOOKMARK_ENABLE:
             bookmark = context.bookmark

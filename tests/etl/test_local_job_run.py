@@ -69,8 +69,16 @@ def _create_job_as_deployed(glue: Any, s3: Any) -> None:
         archive.write(REPO_ROOT / "etl/events_transform.py", "events_transform.py")
     s3.put_object(Bucket=ASSETS, Key="5566aabb.zip", Body=modules.getvalue())
     s3.put_object(Bucket=ASSETS, Key=SCHEMA_ASSET, Body=EVENTS.source_path.read_bytes())
+    key_arn = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    glue.create_security_configuration(
+        Name="lake",
+        EncryptionConfiguration={
+            "S3Encryption": [{"S3EncryptionMode": "SSE-KMS", "KmsKeyArn": key_arn}]
+        },
+    )
     glue.create_job(
         Name=JOB,
+        SecurityConfiguration="lake",
         Role="arn:aws:iam::123456789012:role/etl",
         GlueVersion="5.0",
         Command={
@@ -168,6 +176,10 @@ def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
             "quarantine": quarantine,
             "job_runs": glue.get_job_runs(JobName=JOB)["JobRuns"],
             "curated_keys": [o["Key"] for o in s3.list_objects_v2(Bucket=CURATED)["Contents"]],
+            "curated_encryption": {
+                s3.head_object(Bucket=CURATED, Key=o["Key"]).get("ServerSideEncryption")
+                for o in s3.list_objects_v2(Bucket=CURATED)["Contents"]
+            },
             "bookmark": json.loads(bookmark_file(state_dir, JOB).read_text()),
         }
     patch.undo()
@@ -211,6 +223,8 @@ def test_curated_rows_are_each_event_once_in_its_day(runs: dict[str, Any]) -> No
     e1 = next(r for r in runs["curated"] if r["event_id"] == "e-1")
     assert e1["ingested_at"] == datetime(2026, 11, 20, 10, 0, 5, tzinfo=UTC)
     assert all(k.endswith(".snappy.parquet") for k in runs["curated_keys"]), runs["curated_keys"]
+    # Written as the job's security configuration says (SSE-KMS), quarantine included.
+    assert runs["curated_encryption"] == {"aws:kms"}
 
 
 def test_the_quarantine_names_the_s3_object_reason_and_run(runs: dict[str, Any]) -> None:
