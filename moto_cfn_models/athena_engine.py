@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -418,7 +419,7 @@ def _rewrite(
     date_sub. ``tables`` collects (database, table) -> view name."""
     cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
 
-    def transform(node: exp.Expression) -> exp.Expression:
+    def transform(node: exp.Expression) -> exp.Expression:  # noqa: PLR0911
         if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
             name = node.name.lower()
             if not node.args.get("db") and name in cte_names:
@@ -433,6 +434,10 @@ def _rewrite(
             return exp.cast(exp.Literal.string(request.started_at.date().isoformat()), "DATE")
         if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
             return _sql_literal_timestamp(request.started_at)
+        if isinstance(node, exp.CurrentTime | exp.Localtime):
+            return exp.cast(exp.Literal.string(request.started_at.strftime("%H:%M:%S.%f")), "TIME")
+        if isinstance(node, exp.CurrentTimezone):
+            return exp.Literal.string("UTC")
         if isinstance(node, exp.DateDiff):
             unit = node.args.get("unit")
             unit_name = unit.name if unit is not None else "DAY"
@@ -500,6 +505,8 @@ def athena_type(data_type: pa.DataType) -> ColumnInfo:  # noqa: PLR0911
         return ColumnInfo("", simple[data_type])
     if pa.types.is_timestamp(data_type):
         return ColumnInfo("", "timestamp", precision=3)
+    if pa.types.is_time(data_type):
+        return ColumnInfo("", "time", precision=3)
     if pa.types.is_decimal(data_type):
         return ColumnInfo("", "decimal", data_type.precision, data_type.scale)
     if pa.types.is_map(data_type):
@@ -523,6 +530,8 @@ def format_value(value: object) -> str | None:  # noqa: PLR0911
         return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, dt_time):
+        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
     if isinstance(value, float | Decimal | int):
         return str(value)
     if isinstance(value, bytes):

@@ -386,10 +386,11 @@ def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
         "SELECT 7 / 2 AS q, 7.0 / 2 AS r, "
         "date_diff('hour', TIMESTAMP '2026-11-19 11:50:00', TIMESTAMP '2026-11-20 08:10:00') AS h, "
         "day_of_week(DATE '2026-11-22') AS dow, current_date AS today, "
-        "element_at(MAP(ARRAY['a'], ARRAY['1']), 'b') AS missing"
+        "element_at(MAP(ARRAY['a'], ARRAY['1']), 'b') AS missing, "
+        "now() AS now, current_time AS time"
     )
     assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
-    # Whole hours elapsed (20 h 20 min), ISO Sunday = 7, the pinned date, NULL for a missing key.
+    # Whole hours elapsed (20 h 20 min), ISO Sunday = 7, NULL for a missing key, the pinned clock.
     assert lake.rows(execution["QueryExecutionId"])[1] == [
         "3",
         "3.5",
@@ -397,4 +398,6 @@ def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
         "7",
         "2026-11-20",
         None,
+        "2026-11-20 12:00:00.000",
+        "12:00:00.000",
     ]
