@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -16,19 +15,8 @@ from aws_cdk import aws_logs as logs
 
 from platform_config import ConfigError, PlatformConfig, load_config, parse_profile
 from platform_config.base import LOG_RETENTION_DAYS
+from tests.config_testkit import error_for, profile
 from tests.synthesis import REPO_ROOT, cdk_json_context
-
-
-def profile(name: str) -> dict[str, Any]:
-    return copy.deepcopy(cdk_json_context()["profiles"][name])
-
-
-def error_for(raw: dict[str, Any], name: str = "dev") -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse_profile(name, raw)
-    message = str(caught.value)
-    assert "\n" not in message, "a config error must be a single line"
-    return message
 
 
 @pytest.mark.parametrize("name", ["dev", "prod"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from datetime import date
@@ -20,17 +19,14 @@ from constructs.lake.catalog import glue_type
 from lake_schema import Column
 from lake_schema.layout import LAKE_LAYOUT
 from lake_schema.queries import RUN_ID_PLACEHOLDER, TrainingFeatures, training_export_sql
-from platform_config import ConfigError, PlatformConfig, parse_profile
+from platform_config import PlatformConfig, parse_profile
 from stacks.data_lake import DataLakeStack
+from tests.config_testkit import error_for, profile
 from tests.synthesis import REPO_ROOT, Synthesized, cdk_json_context
 
 STACK = "DataLakeStack"
 ZONES = ("Raw", "Curated", "Analytics")
 LF_ADMIN = "arn:aws:iam::123456789012:role/LakeAdmin"
-
-
-def profile(name: str) -> dict[str, Any]:
-    return copy.deepcopy(cdk_json_context()["profiles"][name])
 
 
 def config_of(name: str) -> PlatformConfig:
@@ -647,14 +643,6 @@ def test_interface_attributes_are_plain_strings(lake_formation_app: dict) -> Non
 
 
 # --- config --------------------------------------------------------------------------------------
-
-
-def error_for(raw: dict[str, Any], name: str = "dev") -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse_profile(name, raw)
-    message = str(caught.value)
-    assert "\n" not in message
-    return message
 
 
 def test_dev_lake_is_cheap_to_leave_deployed() -> None:

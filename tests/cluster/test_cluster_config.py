@@ -2,26 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 import pytest
 
-from platform_config import ConfigError, parse_profile
+from platform_config import parse_profile
 from platform_config.cluster import GRAVITON
-from tests.synthesis import cdk_json_context
-
-
-def profile(name: str = "dev") -> dict[str, Any]:
-    return copy.deepcopy(cdk_json_context()["profiles"][name])
-
-
-def error_for(raw: dict[str, Any], name: str = "dev") -> str:
-    with pytest.raises(ConfigError) as caught:
-        parse_profile(name, raw)
-    message = str(caught.value)
-    assert "\n" not in message, "a config error must be a single line"
-    return message
+from tests.config_testkit import error_for, profile
 
 
 def with_cluster(change: dict[str, Any], name: str = "dev") -> dict[str, Any]:
