@@ -28,6 +28,8 @@ import subprocess
 import sys
 import time
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from local_deploy import cdk_cli, coverage, deployment, server
 from local_deploy.firehose import LocalDeliveryError
 from local_deploy.lambda_code import FunctionCodeError
@@ -168,7 +170,7 @@ def run_pipeline(settings: LocalSettings, *, params: list[str]) -> int:
 
     try:
         return ml_local.run_pipeline(settings, ml_local.parse_overrides(params))
-    except ml_local.MlLocalError as error:
+    except (ml_local.MlLocalError, BotoCoreError, ClientError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -178,7 +180,7 @@ def approve(settings: LocalSettings) -> int:
 
     try:
         return ml_local.approve(settings)
-    except ml_local.MlLocalError as error:
+    except (ml_local.MlLocalError, BotoCoreError, ClientError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

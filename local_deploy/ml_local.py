@@ -67,6 +67,7 @@ def run_pipeline(
         PipelineParameters=[{"Name": k, "Value": v} for k, v in overrides.items()],
     )["PipelineExecutionArn"]
     out(f"execution {arn}")
+    out(f"(the steps' own output goes to the emulator's log: {settings.log_file})")
     seen: dict[str, str] = {}
     while True:
         execution = sagemaker.describe_pipeline_execution(PipelineExecutionArn=arn)

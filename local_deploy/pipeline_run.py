@@ -355,7 +355,8 @@ class PipelineRunner:
                 holds = self._conditions(step, name)
                 arguments = step["Arguments"]
                 branch = list(arguments.get("IfSteps" if holds else "ElseSteps", []))
-                metadata: dict[str, Any] = {"Condition": {"Outcome": str(holds).lower()}}
+                # ConditionStepMetadata.Outcome is "True" or "False" in AWS.
+                metadata: dict[str, Any] = {"Condition": {"Outcome": str(holds)}}
             elif step_type == "Processing":
                 metadata = self._processing(step, name)
             elif step_type == "Training":

@@ -25,7 +25,7 @@ def test_run_pipeline_prints_steps_and_exits_non_zero_on_failure(
     lines: list[str] = []
     status = ml_local.run_pipeline(LocalSettings(), {}, poll_seconds=0, out=lines.append)
     assert status == 1
-    assert [line.split()[:2] for line in lines[1:4]] == [
+    assert [line.split()[:2] for line in lines[2:5]] == [
         ["Score", "Succeeded"],
         ["Check", "Succeeded"],
         ["TooLow", "Failed"],

@@ -25,7 +25,7 @@ def test_execution_registers_a_pending_package(registered: Run, account: Account
     assert {s["StepStatus"] for s in steps} == {"Succeeded"}
     for step in steps:
         assert step["StartTime"] <= step["EndTime"]
-    assert steps[3]["Metadata"]["Condition"]["Outcome"] == "true"
+    assert steps[3]["Metadata"]["Condition"]["Outcome"] == "True"
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
     assert package["ModelPackageGroupName"] == GROUP
     container = package["InferenceSpecification"]["Containers"][0]
@@ -56,7 +56,7 @@ def test_failing_condition_ends_in_the_fail_step(account: Account) -> None:
         ("Check", "Succeeded"),
         ("TooLow", "Failed"),
     ]
-    assert steps[1]["Metadata"]["Condition"]["Outcome"] == "false"
+    assert steps[1]["Metadata"]["Condition"]["Outcome"] == "False"
     assert steps[2]["Metadata"]["Fail"]["ErrorMessage"] == "accuracy 0.25 is below 0.9"
     execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
     head = account.clients("s3").head_object(
