@@ -39,11 +39,13 @@ from lake_schema.queries import (
 )
 from local_deploy.firehose.parquet import TableSchema
 from moto_cfn_models.athena_engine import BYTES_SCANNED_LIMIT_REASON
+from tests.synthesis import Synthesized
 
 REGION = "us-east-1"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 RAW, CURATED, ANALYTICS, RESULTS = "lake-raw", "lake-curated", "lake-analytics", "lake-results"
-RAW_DB, CURATED_DB = "lake_dev_raw", "lake_dev_curated"
+# The dev profile's database names and query settings (cdk.json): the saved queries name them.
+RAW_DB, CURATED_DB = "dataplatform_dev_raw", "dataplatform_dev_curated"
 WORKGROUP = "lake-dev"
 LATE_HOURS, TRAINING_DAYS = 6, 30
 PROJECTION_START = "2026-09-01"
@@ -142,6 +144,54 @@ def _table_input(bucket: str) -> dict[str, Any]:
     }
 
 
+def saved_queries() -> dict[str, tuple[str, str]]:
+    """name -> (database, SQL) of the saved queries, rendered as LakeNamedQueries renders them
+    for the dev profile (test_these_are_the_data_lake_stacks_saved_queries holds them to it)."""
+    return {
+        "events-per-day": (
+            CURATED_DB,
+            events_per_day_sql(database=CURATED_DB, table="events", days=30),
+        ),
+        "events-late-arrivals": (
+            RAW_DB,
+            late_events_sql(database=RAW_DB, table="events", late_hours=LATE_HOURS, days=7),
+        ),
+        "events-training-export": (
+            CURATED_DB,
+            training_export_sql(
+                schema=EVENTS,
+                database=CURATED_DB,
+                analytics_bucket=ANALYTICS,
+                window_days=TRAINING_DAYS,
+            ),
+        ),
+    }
+
+
+def _resolve(value: Any, bucket: str) -> str:
+    """A QueryString from the template, its one Ref (the analytics bucket) set to ``bucket``."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_resolve(part, bucket) for part in parts)
+    assert set(value) == {"Ref"}, value
+    return bucket
+
+
+def test_these_are_the_data_lake_stacks_saved_queries(dev: Synthesized) -> None:
+    resources = dev.template_json("DataLakeStack")["Resources"]
+    in_stack = {
+        r["Properties"]["Name"]: (
+            r["Properties"]["Database"],
+            _resolve(r["Properties"]["QueryString"], ANALYTICS),
+        )
+        for r in resources.values()
+        if r["Type"] == "AWS::Athena::NamedQuery"
+    }
+    assert in_stack == saved_queries()
+
+
 class Lake:
     def __init__(self) -> None:
         self.s3 = boto3.client("s3", region_name=REGION)
@@ -201,26 +251,7 @@ def lake() -> Iterator[Lake]:
         lake.s3.create_bucket(Bucket=ANALYTICS)
         lake.s3.create_bucket(Bucket=RESULTS)
         lake.work_group(WORKGROUP)
-        saved = {
-            "events-per-day": (
-                CURATED_DB,
-                events_per_day_sql(database=CURATED_DB, table="events", days=30),
-            ),
-            "events-late-arrivals": (
-                RAW_DB,
-                late_events_sql(database=RAW_DB, table="events", late_hours=LATE_HOURS, days=7),
-            ),
-            "events-training-export": (
-                CURATED_DB,
-                training_export_sql(
-                    schema=EVENTS,
-                    database=CURATED_DB,
-                    analytics_bucket=ANALYTICS,
-                    window_days=TRAINING_DAYS,
-                ),
-            ),
-        }
-        for name, (database, sql) in saved.items():
+        for name, (database, sql) in saved_queries().items():
             lake.athena.create_named_query(
                 Name=name, Database=database, QueryString=sql, WorkGroup=WORKGROUP
             )
