@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from botocore.client import BaseClient
+from botocore.exceptions import BotoCoreError, ClientError
 
 CONTAINER_ROOT = "/opt/ml"
 SUPPORTED_TYPES = ("Processing", "Training", "Condition", "RegisterModel", "Fail")
@@ -500,7 +501,24 @@ class PipelineRunner:
         self.property_files[name] = {
             p["PropertyFileName"]: p for p in step.get("PropertyFiles", [])
         }
-        return {"ProcessingJob": {"Arn": self._job_arn("processing-job", name)}}
+        arn = self._record_job("processing-job", name, arguments)
+        return {"ProcessingJob": {"Arn": arn}}
+
+    def _record_job(self, kind: str, name: str, arguments: Mapping[str, Any]) -> str:
+        """Record the finished job in the emulator (CreateProcessingJob / CreateTrainingJob,
+        which moto stores as Completed), so the step's metadata ARN can be described."""
+        job_name = self._job_name(name)
+        try:
+            if kind == "processing-job":
+                response = self.sagemaker.create_processing_job(
+                    ProcessingJobName=job_name, **arguments
+                )
+                return str(response["ProcessingJobArn"])
+            response = self.sagemaker.create_training_job(TrainingJobName=job_name, **arguments)
+            return str(response["TrainingJobArn"])
+        except (BotoCoreError, ClientError) as error:
+            self.log(f"[{name}] the emulator did not record the {kind} ({error})")
+            return self._job_arn(kind, name)
 
     def _job_arn(self, kind: str, name: str) -> str:
         arn = self.context.pipeline_arn.split(":")
@@ -638,7 +656,8 @@ class PipelineRunner:
             "TrainingJobName": job_name,
             "ModelArtifacts": {"S3ModelArtifacts": artifact},
         }
-        return {"TrainingJob": {"Arn": self._job_arn("training-job", name)}}
+        arn = self._record_job("training-job", name, arguments)
+        return {"TrainingJob": {"Arn": arn}}
 
     # --- RegisterModel ----------------------------------------------------------------------
 

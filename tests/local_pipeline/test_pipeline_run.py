@@ -26,6 +26,15 @@ def test_execution_registers_a_pending_package(registered: Run, account: Account
     for step in steps:
         assert step["StartTime"] <= step["EndTime"]
     assert steps[3]["Metadata"]["Condition"]["Outcome"] == "True"
+    execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
+    sagemaker = account.clients("sagemaker")
+    training_job = steps[1]["Metadata"]["TrainingJob"]["Arn"].rsplit("/", 1)[-1]
+    described = sagemaker.describe_training_job(TrainingJobName=training_job)
+    assert described["HyperParameters"]["num_round"] == "3"
+    artifact = described["ModelArtifacts"]["S3ModelArtifacts"]
+    assert artifact.endswith(f"/{execution_id}/train/{training_job}/output/model.tar.gz")
+    prepare_job = steps[0]["Metadata"]["ProcessingJob"]["Arn"].rsplit("/", 1)[-1]
+    assert sagemaker.describe_processing_job(ProcessingJobName=prepare_job)["ProcessingJobName"]
     assert package["ModelApprovalStatus"] == "PendingManualApproval"
     assert package["ModelPackageGroupName"] == GROUP
     container = package["InferenceSpecification"]["Containers"][0]
