@@ -270,7 +270,8 @@ def arrow_type(glue_type: str, column: str) -> pa.DataType:
     if kind in _GLUE_TO_ARROW:
         return _GLUE_TO_ARROW[kind]
     if kind == "timestamp":
-        return pa.timestamp("ms", tz="UTC")
+        # Microseconds: Spark writes them (the ETL job), Firehose writes ms; both read losslessly.
+        return pa.timestamp("us", tz="UTC")
     if match := _DECIMAL.match(kind):
         return pa.decimal128(int(match[1]), int(match[2]))
     if match := _MAP_OF.match(kind):
