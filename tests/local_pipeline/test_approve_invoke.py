@@ -13,6 +13,9 @@ from local_deploy.ml_local import approve_and_deploy
 from local_deploy.smoke.ml import DEPLOYER_DIR, EMULATOR_GPU_INSTANCE_TYPE
 from tests.local_pipeline.pipeline_fixtures import ACCOUNT, CAPTURE, GROUP, REGION, Account
 
+# One package-scoped emulator and pipeline run: keep the tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("local_pipeline")
+
 ENDPOINT = "local-endpoint"
 CAPTURE_PREFIX = "data-capture/endpoint"
 Run = tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]

@@ -8,6 +8,9 @@ from local_deploy import ml_local
 from local_deploy.settings import LocalSettings
 from tests.local_pipeline.pipeline_fixtures import Account, scored_pipeline
 
+# One package-scoped emulator and pipeline run: keep the tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("local_pipeline")
+
 
 @pytest.fixture
 def deployed_as(account: Account, monkeypatch: pytest.MonkeyPatch) -> None:

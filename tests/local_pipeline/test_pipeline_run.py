@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from ml_pipeline.training import build_training_pipeline
 from tests.local_pipeline.pipeline_fixtures import ARTIFACTS, GROUP, Account, scored_pipeline
+
+# One package-scoped emulator and pipeline run: keep the tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("local_pipeline")
 
 Run = tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]
 
