@@ -323,8 +323,33 @@ def install_query_engine() -> None:  # noqa: PLR0915 - the patched methods share
         page["UpdateCount"] = 0
         return json.dumps(page)
 
+    moto_runtime_statistics = AthenaResponse.get_query_runtime_statistics
+
+    def get_query_runtime_statistics_response(self: AthenaResponse) -> Any:  # noqa: ANN401
+        response = moto_runtime_statistics(self)
+        execution = self.athena_backend.executions.get(self._get_param("QueryExecutionId"))
+        outcome = getattr(execution, _OUTCOME, None)
+        if outcome is None or not isinstance(response, str):
+            return response
+        body = json.loads(response)
+        statistics = body["QueryRuntimeStatistics"]
+        statistics["Rows"].update(
+            {"InputBytes": outcome.data_scanned_bytes, "OutputRows": len(outcome.rows)}
+        )
+        statistics["OutputStage"].update(
+            {"InputBytes": outcome.data_scanned_bytes, "OutputRows": len(outcome.rows)}
+        )
+        statistics["Timeline"].update(
+            {
+                "EngineExecutionTimeInMillis": outcome.engine_millis,
+                "TotalExecutionTimeInMillis": outcome.engine_millis,
+            }
+        )
+        return json.dumps(body)
+
     setattr(start_query_execution, _ENGINE_MARK, True)
     AthenaBackend.start_query_execution = start_query_execution  # type: ignore[method-assign]
     AthenaBackend.get_query_results = get_query_results  # type: ignore[method-assign]
     AthenaResponse.get_query_execution = get_query_execution_response  # type: ignore[method-assign]
     AthenaResponse.get_query_results = get_query_results_response  # type: ignore[method-assign]
+    AthenaResponse.get_query_runtime_statistics = get_query_runtime_statistics_response  # type: ignore[method-assign]

@@ -367,6 +367,10 @@ def test_partition_filter_prunes_and_projection_bounds_the_table(lake: Lake) -> 
         everything["Statistics"]["DataScannedInBytes"],
     )
     assert 0 < scanned[0] < scanned[1]
+    statistics = lake.athena.get_query_runtime_statistics(
+        QueryExecutionId=one_day["QueryExecutionId"]
+    )["QueryRuntimeStatistics"]
+    assert (statistics["Rows"]["InputBytes"], statistics["Rows"]["OutputRows"]) == (scanned[0], 1)
 
 
 def test_bytes_scanned_cutoff_fails_the_query(lake: Lake) -> None:
