@@ -28,7 +28,7 @@ CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: help install bytecode synth test test-clock lint snapshot-update deploy diff bench-synth clean
-.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local
+.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -137,6 +137,13 @@ GLUE_JOB ?= dataplatform-$(ENV)-events-curation
 JOB_ARGS ?=
 run-job-local: $(RUNTIME_STAMP) $(DEV_STAMP) ## Run the deployed Glue ETL job on local Spark 3.5 (JOB_ARGS="landing_dates=2026-11-20")
 	$(BIN)/python -m local_deploy run-job $(GLUE_JOB) --env $(ENV) $(foreach a,$(JOB_ARGS),--job-arg $(a))
+
+PARAMS ?=
+run-pipeline-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Run the deployed SageMaker pipeline on the emulator (PARAMS="NumRound=20 MaxDepth=4")
+	$(BIN)/python -m local_deploy run-pipeline --env $(ENV) $(foreach p,$(PARAMS),--param $(p))
+
+approve-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Approve the newest pending model; the deployed deployer code makes the local endpoint serve it
+	$(BIN)/python -m local_deploy approve --env $(ENV)
 
 destroy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Destroy the local stacks (the emulator keeps running; `python -m local_deploy stop` ends it)
 	$(BIN)/python -m local_deploy down --env $(ENV)
