@@ -187,8 +187,6 @@ def install_query_engine() -> None:  # noqa: PLR0915 - the patched methods share
     from moto.core.exceptions import JsonRESTError  # noqa: PLC0415
     from moto.core.utils import utcnow  # noqa: PLC0415
 
-    from .athena_engine import LocalAthenaEngine, QueryFailedError, QueryRequest  # noqa: PLC0415
-
     if getattr(AthenaBackend.start_query_execution, _ENGINE_MARK, False):
         return
     moto_start = AthenaBackend.start_query_execution
@@ -203,6 +201,13 @@ def install_query_engine() -> None:  # noqa: PLR0915 - the patched methods share
         workgroup: str | None,
         execution_parameters: list[str] | None,
     ) -> str:
+        # Loaded at the first query: duckdb, sqlglot and pyarrow add about 1 s to a server start.
+        from .athena_engine import (  # noqa: PLC0415
+            LocalAthenaEngine,
+            QueryFailedError,
+            QueryRequest,
+        )
+
         work_group = self.work_groups.get(workgroup or "primary")
         if work_group is not None and work_group.state == "DISABLED":
             raise JsonRESTError("InvalidRequestException", f"{work_group.name} is disabled.")
