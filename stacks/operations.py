@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+import aws_cdk as cdk
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
@@ -88,26 +89,43 @@ class OperationsStack(PlatformStack):
             name_suffix="operations",
             description="Data and ML platform: the CloudWatch dashboard over every stack",
         )
-        deliveries = [streaming.delivery_stream_name]
-        if streaming.kafka_delivery is not None:
-            deliveries.append(streaming.kafka_delivery.delivery_stream_name)
-        functions = {"Firehose transform": streaming.transform_function}
-        if ml.deployer is not None:
-            functions["Model deployer"] = ml.deployer.function.function
+        dashboard_name = f"{config.name_prefix}-platform"
+        deliveries = [streaming.delivery_stream_name] + (
+            [streaming.kafka_delivery.delivery_stream_name] if streaming.kafka_delivery else []
+        )
         self.dashboard = PlatformDashboard(
             self,
             "Dashboard",
-            dashboard_name=f"{config.name_prefix}-platform",
+            dashboard_name=dashboard_name,
             alarm_topic=alarm_topic,
             stream=streaming.stream,
             delivery_stream_names=deliveries,
-            functions=functions,
+            functions=_functions(streaming, ml),
             glue_job_names=[lake.etl_job.name],
             auto_scaling_groups=_groups(cluster),
             spark_metrics=cluster.metrics if cluster is not None else None,
             kafka=_kafka(config, streaming),
             endpoint=EndpointToWatch(ml.endpoint_spec.endpoint_name, ml.endpoint_spec.variant_name),
         )
+        _dashboard_outputs(self, dashboard_name)
+
+
+def _dashboard_outputs(stack: cdk.Stack, dashboard_name: str) -> None:
+    """Where to find the dashboard: its name, and its page in the CloudWatch console."""
+    cdk.CfnOutput(stack, "DashboardName", value=dashboard_name)
+    cdk.CfnOutput(
+        stack,
+        "DashboardUrl",
+        value=f"https://{stack.region}.console.aws.amazon.com/cloudwatch/home"
+        f"?region={stack.region}#dashboards:name={dashboard_name}",
+    )
+
+
+def _functions(streaming: StreamingParts, ml: MlParts) -> dict[str, lambda_.IFunction]:
+    functions = {"Firehose transform": streaming.transform_function}
+    if ml.deployer is not None:
+        functions["Model deployer"] = ml.deployer.function.function
+    return functions
 
 
 def _groups(cluster: ClusterParts | None) -> dict[str, autoscaling.IAutoScalingGroup]:
