@@ -165,6 +165,7 @@ class ClusterStack(PlatformStack):
     def _grant(self, lake: LakeZones, package: s3_assets.Asset, names: _Names) -> None:
         cluster = self.config.cluster
         staged = [d.url for d in _downloads(cluster) if d.url.startswith("s3://")]
+        _warn_about_unpinned_downloads(self, cluster)
         for node in (self.master, self.workers):
             self.secret.grant_read(node.role)
             node.grant_lake_access(read=[lake.curated_bucket], read_write=[lake.analytics_bucket])
@@ -228,6 +229,23 @@ def _ports(cluster: ClusterConfig) -> SparkPorts:
 def _downloads(cluster: ClusterConfig) -> list[Download]:
     distribution = cluster.distribution
     return [distribution.spark, distribution.hadoop_aws, distribution.aws_sdk_bundle]
+
+
+def _warn_about_unpinned_downloads(stack: cdk.Stack, cluster: ClusterConfig) -> None:
+    """A download without its SHA-512 still synthesizes, but every instance refuses it at boot:
+    say so at synth, where it can be fixed, rather than in a boot log on EC2."""
+    distribution = cluster.distribution
+    for key, download in (
+        ("spark", distribution.spark),
+        ("hadoop_aws", distribution.hadoop_aws),
+        ("aws_sdk_bundle", distribution.aws_sdk_bundle),
+    ):
+        if download.sha512 is None:
+            cdk.Annotations.of(stack).add_warning_v2(
+                f"platform:cluster-unpinned-{key}",
+                f"cluster.distribution.{key}.sha512 is not set: instances will refuse to "
+                f"install {download.url} until it is (see docs/cluster.md, Bootstrap)",
+            )
 
 
 def _artifact(download: Download) -> Artifact:
