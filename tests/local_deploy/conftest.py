@@ -18,9 +18,12 @@ from tests.required_tools import missing_tool
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests that change the shared deployment (a scale-in) run after every test that reads it
+    as deployed, and the teardown runs last of all."""
+    changes = [item for item in items if item.get_closest_marker("changes_deployment")]
     last = [item for item in items if item.get_closest_marker("destroys_deployment")]
-    if last:
-        items[:] = [item for item in items if item not in last] + last
+    if changes or last:
+        items[:] = [item for item in items if item not in changes + last] + changes + last
 
 
 def _free_port() -> int:
