@@ -23,6 +23,15 @@ def _backend(handler: Handler) -> EC2Backend:
     return ec2_backends[handler.account_id][handler.region_name]
 
 
+def cidr_ranges(handler: Handler) -> list[dict[str, str]]:
+    """A security-group rule's CidrIp / CidrIpv6, as moto's authorize_* calls take them."""
+    ranges = []
+    for key in ("CidrIp", "CidrIpv6"):
+        if handler.prop(key):
+            ranges.append({key: handler.prop(key), "Description": handler.prop("Description")})
+    return ranges
+
+
 class SecurityGroupEgress(Handler):
     """Ref and GetAtt Id: the security group rule ID (``sgr-...``)."""
 
@@ -30,15 +39,7 @@ class SecurityGroupEgress(Handler):
     ATTRIBUTES = frozenset({"Id"})
 
     def create(self) -> None:
-        ip_ranges = []
-        if self.prop("CidrIp"):
-            ip_ranges.append(
-                {"CidrIp": self.prop("CidrIp"), "Description": self.prop("Description")}
-            )
-        if self.prop("CidrIpv6"):
-            ip_ranges.append(
-                {"CidrIpv6": self.prop("CidrIpv6"), "Description": self.prop("Description")}
-            )
+        ip_ranges = cidr_ranges(self)
         destination_group = self.prop("DestinationSecurityGroupId")
         prefix_list = self.prop("DestinationPrefixListId")
         if not (ip_ranges or destination_group or prefix_list):

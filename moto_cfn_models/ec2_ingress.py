@@ -9,13 +9,8 @@ and workers reach each other on Spark's ports only), so this handler overrides m
 
 from __future__ import annotations
 
-from moto.ec2.models import EC2Backend, ec2_backends
-
 from ._base import Handler
-
-
-def _backend(handler: Handler) -> EC2Backend:
-    return ec2_backends[handler.account_id][handler.region_name]
+from .ec2 import _backend, cidr_ranges
 
 
 class SecurityGroupIngress(Handler):
@@ -31,15 +26,7 @@ class SecurityGroupIngress(Handler):
         return groups[0].id
 
     def create(self) -> None:
-        ip_ranges = []
-        if self.prop("CidrIp"):
-            ip_ranges.append(
-                {"CidrIp": self.prop("CidrIp"), "Description": self.prop("Description")}
-            )
-        if self.prop("CidrIpv6"):
-            ip_ranges.append(
-                {"CidrIpv6": self.prop("CidrIpv6"), "Description": self.prop("Description")}
-            )
+        ip_ranges = cidr_ranges(self)
         source: dict[str, str] = {}
         if self.prop("SourceSecurityGroupId"):
             source["GroupId"] = self.prop("SourceSecurityGroupId")
