@@ -29,6 +29,7 @@ the construct, never with a wrong answer.
 from __future__ import annotations
 
 import io
+import json
 import re
 import tempfile
 import time
@@ -77,6 +78,10 @@ _GLUE_TO_ARROW: dict[str, pa.DataType] = {
     "date": pa.date32(),
     "binary": pa.binary(),
 }
+# JSON Lines tables, as the Glue console and Athena's DDL name their SerDes.
+_JSON_SERDES = frozenset(
+    {"org.openx.data.jsonserde.JsonSerDe", "org.apache.hive.hcatalog.data.JsonSerDe"}
+)
 _MAP_OF = re.compile(r"^map<\s*(\w+)\s*,\s*(\w+)\s*>$")
 _ARRAY_OF = re.compile(r"^array<\s*(\w+)\s*>$")
 _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
@@ -278,10 +283,32 @@ def arrow_type(glue_type: str, column: str) -> pa.DataType:
         return pa.map_(arrow_type(match[1], column), arrow_type(match[2], column))
     if match := _ARRAY_OF.match(kind):
         return pa.list_(arrow_type(match[1], column))
+    if kind.startswith("struct<") and kind.endswith(">"):
+        fields = []
+        for member in _top_level_split(kind[len("struct<") : -1]):
+            name, separator, member_type = member.partition(":")
+            if not separator or not name:
+                break
+            fields.append(pa.field(name, arrow_type(member_type, f"{column}.{name}")))
+        else:
+            if fields:
+                return pa.struct(fields)
     raise QueryFailedError(
         f"{_NOT_SUPPORTED}: column {column!r} has Glue type {glue_type!r}, "
         "which the local engine cannot read"
     )
+
+
+def _top_level_split(text: str) -> list[str]:
+    """``a:int,b:struct<c:int,d:string>`` -> its members, not splitting inside ``<...>``."""
+    members, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        depth += {"<": 1, ">": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            members.append(text[start:index])
+            start = index + 1
+    members.append(text[start:])
+    return members
 
 
 def _strptime_pattern(java_format: str) -> str:
@@ -301,6 +328,8 @@ class LakeTable:
     columns: tuple[tuple[str, str], ...]
     partition_keys: tuple[tuple[str, str], ...]
     parameters: Mapping[str, str]
+    #: ``parquet`` or ``json`` (JSON Lines read by a JSON SerDe).
+    data_format: str = "parquet"
 
     @classmethod
     def from_glue(cls, database: str, table: Mapping[str, Any]) -> LakeTable:
@@ -313,13 +342,22 @@ class LakeTable:
             raise QueryFailedError(f"{_NOT_SUPPORTED}: {database}.{name} is a {table_type} table")
         serde = (descriptor.get("SerdeInfo") or {}).get("SerializationLibrary", "")
         classification = parameters.get("classification", "")
-        if "parquet" not in serde.lower() and classification.lower() != "parquet":
+        if "parquet" in serde.lower() or classification.lower() == "parquet":
+            data_format = "parquet"
+        elif serde in _JSON_SERDES:
+            data_format = "json"
+        else:
             raise QueryFailedError(
-                f"{_NOT_SUPPORTED}: {database}.{name} is not a Parquet table "
+                f"{_NOT_SUPPORTED}: {database}.{name} is neither a Parquet nor a JSON table "
                 f"(SerDe {serde or 'none'}, classification {classification or 'none'})"
             )
         location = descriptor.get("Location", "")
         partition_keys = tuple((c["Name"], c["Type"]) for c in table.get("PartitionKeys") or [])
+        if data_format == "json" and partition_keys:
+            raise QueryFailedError(
+                f"{_NOT_SUPPORTED}: {database}.{name}: the local engine reads JSON tables "
+                "without partition keys only"
+            )
         template = parameters.get("storage.location.template")
         hive_layout = (
             location.rstrip("/") + "/" + "".join(f"{key}=${{{key}}}/" for key, _ in partition_keys)
@@ -336,6 +374,7 @@ class LakeTable:
             columns=tuple((c["Name"], c["Type"]) for c in descriptor.get("Columns") or []),
             partition_keys=partition_keys,
             parameters=parameters,
+            data_format=data_format,
         )
 
     def schema(self) -> pa.Schema:
@@ -391,7 +430,7 @@ class LakeTable:
                     continue
                 if not all(self._projected(k, values[k], today) for k in keys):
                     continue
-            elif folders:
+            elif folders and self.data_format != "json":
                 continue
             found[f"{bucket}/{key}"] = size
         return found
@@ -691,8 +730,12 @@ class LocalAthenaEngine:
                 )
             table = LakeTable.from_glue(database, glue_table)
             files = table.files(self._store, request.started_at.date())
-            handler = ObjectStoreFileSystem(self._store, files, budget)
             bucket, prefix = split_s3_uri(table.location)
+            if table.data_format == "json":
+                connection.register(f"{view}_files", self._json_rows(table, files, budget))
+                connection.execute(f'CREATE VIEW "{view}" AS SELECT * FROM "{view}_files"')
+                continue
+            handler = ObjectStoreFileSystem(self._store, files, budget)
             dataset = ds.dataset(
                 sorted(files),
                 schema=table.schema(),
@@ -715,6 +758,45 @@ class LocalAthenaEngine:
                 for f in table.schema()
             )
             connection.execute(f'CREATE VIEW "{view}" AS SELECT {projection} FROM "{view}_files"')
+
+    def _json_rows(
+        self, table: LakeTable, files: Mapping[str, int], budget: ScanBudget
+    ) -> pa.Table:
+        """A JSON SerDe table's rows: one JSON object per line, keys matched to the columns
+        case-insensitively (the JSON SerDes' default, so ``captureData`` fills ``capturedata``),
+        absent keys and unknown ones as the SerDe treats them (NULL, ignored). A line that is not
+        a JSON object fails the query, as the SerDe does without ``ignore.malformed.json``."""
+        rows = []
+        for path in sorted(files):
+            bucket, _, key = path.partition("/")
+            body = self._store.get_object(bucket, key)
+            try:
+                budget.add(len(body))
+            except ScanLimitExceededError:
+                failure = QueryFailedError(BYTES_SCANNED_LIMIT_REASON, category=2, error_type=1003)
+                failure.data_scanned_bytes = budget.scanned
+                raise failure from None
+            for number, line in enumerate(body.decode("utf-8").splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    document = json.loads(line)
+                except ValueError as error:
+                    raise QueryFailedError(
+                        f"HIVE_BAD_DATA: s3://{path} line {number} is not JSON: {error}"
+                    ) from None
+                if not isinstance(document, dict):
+                    raise QueryFailedError(
+                        f"HIVE_BAD_DATA: s3://{path} line {number} is not a JSON object"
+                    )
+                rows.append(_lower_keys(document))
+        try:
+            return pa.Table.from_pylist(rows, schema=table.schema())
+        except (pa.ArrowException, TypeError, ValueError) as error:
+            raise QueryFailedError(
+                f"HIVE_BAD_DATA: {table.database}.{table.name}: a JSON value does not fit the "
+                f"declared column types: {_first_line(error)}"
+            ) from None
 
     def _check_unload(self, unload: _Unload) -> None:
         fmt = unload.options.get("format", "").upper()
@@ -764,6 +846,15 @@ class LocalAthenaEngine:
         prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
         self._store.put_object(bucket, prefix + name, body, request.encryption)
         return f"s3://{bucket}/{prefix}{name}"
+
+
+def _lower_keys(value: Any) -> Any:  # noqa: ANN401 - any JSON value
+    """Object keys in lower case at every depth, as Glue's (lower-case) column names read them."""
+    if isinstance(value, dict):
+        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lower_keys(v) for v in value]
+    return value
 
 
 def _named(info: ColumnInfo, name: str) -> ColumnInfo:

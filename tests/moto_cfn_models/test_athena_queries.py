@@ -436,3 +436,83 @@ def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
         "2026-11-20 12:00:00.000",
         "12:00:00.000",
     ]
+
+
+CAPTURE_IO = "struct<observedContentType:string,mode:string,data:string,encoding:string>"
+
+
+def _capture_table(lake: Lake, database: str = CURATED_DB) -> None:
+    """A JSON SerDe table over SageMaker data capture's layout (`<endpoint>/<variant>/yyyy/mm/dd/
+    hh/*.jsonl`, no `key=` folders), declared as AWS's data capture examples declare it."""
+    boto3.client("glue", region_name=REGION).create_table(
+        DatabaseName=database,
+        TableInput={
+            "Name": "capture",
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "json"},
+            "StorageDescriptor": {
+                "Columns": [
+                    {
+                        "Name": "capturedata",
+                        "Type": f"struct<endpointInput:{CAPTURE_IO},endpointOutput:{CAPTURE_IO}>",
+                    },
+                    {
+                        "Name": "eventmetadata",
+                        "Type": "struct<eventId:string,inferenceTime:string>",
+                    },
+                    {"Name": "eventversion", "Type": "string"},
+                ],
+                "Location": f"s3://{ANALYTICS}/datacapture/ep/",
+                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+            },
+        },
+    )
+
+
+def _capture_record(row: str, prediction: str, event_id: str) -> str:
+    def io_(mode: str, data: str) -> dict[str, str]:
+        return {"observedContentType": "text/csv", "mode": mode, "data": data, "encoding": "CSV"}
+
+    return json.dumps(
+        {
+            "captureData": {
+                "endpointInput": io_("INPUT", row),
+                "endpointOutput": io_("OUTPUT", prediction),
+            },
+            "eventMetadata": {"eventId": event_id, "inferenceTime": "2026-11-20T11:59:00.000Z"},
+            "eventVersion": "0",
+        }
+    )
+
+
+def test_a_json_table_reads_data_capture_records_from_its_hour_folders(lake: Lake) -> None:
+    """Data capture's JSON Lines, camelCase keys and nested objects, in yyyy/mm/dd/hh folders
+    under the table's location: struct fields read case-insensitively, as the JSON SerDe does."""
+    _capture_table(lake)
+    for hour, (row, prediction) in enumerate((("1,2", "0.25"), ("3,4", "0.75"))):
+        lake.s3.put_object(
+            Bucket=ANALYTICS,
+            Key=f"datacapture/ep/AllTraffic/2026/11/20/1{hour}/00-00-000-{hour}.jsonl",
+            Body=(_capture_record(row, prediction, f"e{hour}") + "\n").encode(),
+        )
+    execution = lake.run(
+        "SELECT eventmetadata.eventid AS id, capturedata.endpointinput.data AS request, "
+        "CAST(capturedata.endpointoutput.data AS double) AS score FROM capture ORDER BY 1"
+    )
+    assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
+    assert lake.rows(execution["QueryExecutionId"]) == [
+        ["id", "request", "score"],
+        ["e0", "1,2", "0.25"],
+        ["e1", "3,4", "0.75"],
+    ]
+    assert execution["Statistics"]["DataScannedInBytes"] > 0
+
+
+def test_a_json_table_with_a_line_that_is_not_json_fails_the_query(lake: Lake) -> None:
+    _capture_table(lake)
+    lake.s3.put_object(
+        Bucket=ANALYTICS, Key="datacapture/ep/a.jsonl", Body=b'{"eventversion": "0"}\n{oops\n'
+    )
+    execution = lake.run("SELECT count(*) FROM capture")
+    assert execution["Status"]["State"] == "FAILED"
+    assert execution["Status"]["StateChangeReason"].startswith("HIVE_BAD_DATA")
