@@ -266,6 +266,53 @@ def generate_events(
     # count reached: whatever is still pending was never emitted.
 
 
+def generate_sessions(
+    sessions: int,
+    *,
+    seed: int,
+    malformed_rate: float = 0.03,
+    late_rate: float = 0.05,
+    start: datetime | None = None,
+) -> Iterator[GeneratedEvent]:
+    """Yield every event of `sessions` whole sessions in emit order, from `start`.
+
+    `generate_events` stops at an event count, which cuts the sessions still open at that
+    moment short; a demo that counts sessions end to end needs each one whole, so this stops
+    starting sessions at `sessions` and then emits everything still pending. Deterministic for
+    the same arguments, like `generate_events`.
+    """
+    if sessions < 0:
+        raise ValueError(f"sessions must be >= 0, got {sessions}")
+    for name, rate in (("malformed_rate", malformed_rate), ("late_rate", late_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1, got {rate}")
+    if start is not None and start.utcoffset() is None:
+        raise ValueError(f"start must be timezone-aware, got {start.isoformat()}")
+
+    rng = random.Random(seed)
+    sim = _Simulation(rng, sessions * 4)  # about four events a session sizes the user pool
+    clock = (start or DEFAULT_START).astimezone(UTC)
+    kinds = list(MalformedKind)
+    pending: list[tuple[datetime, int, dict[str, Any]]] = []
+    sequence = 0
+    for started in range(sessions + 1):
+        if started < sessions:
+            clock += timedelta(seconds=rng.expovariate(1 / SESSION_GAP_MEAN_S))
+            for moment, record in sim.session(clock):
+                heapq.heappush(pending, (moment, sequence, record))
+                sequence += 1
+        while pending and (started == sessions or pending[0][0] <= clock):
+            emitted_at, _, record = heapq.heappop(pending)
+            yield _finish(
+                rng,
+                record,
+                emitted_at,
+                kinds=kinds,
+                malformed_rate=malformed_rate,
+                late_rate=late_rate,
+            )
+
+
 def _finish(
     rng: random.Random,
     record: dict[str, Any],

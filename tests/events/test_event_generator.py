@@ -11,7 +11,13 @@ from event_normaliser import EventNormaliser
 from events_testkit import firehose_event
 from firehose_contract import transform_batch
 
-from tools.event_generator import DEFAULT_START, GeneratedEvent, MalformedKind, generate_events
+from tools.event_generator import (
+    DEFAULT_START,
+    GeneratedEvent,
+    MalformedKind,
+    generate_events,
+    generate_sessions,
+)
 
 FUNNEL = ["page_view", "search", "add_to_cart", "checkout", "purchase"]
 
@@ -123,3 +129,28 @@ def test_start_moves_the_clock() -> None:
     [first] = generate_events(1, seed=3, start=start, malformed_rate=0, late_rate=0)
     assert first.emitted_at >= start
     assert first.event_date is not None
+
+
+def test_generate_sessions_emits_whole_sessions_in_order_and_deterministically() -> None:
+    """Every session started is emitted whole: a session's events go page_view first and, when
+    it buys, purchase last; the count of sessions is exactly what was asked."""
+    start = datetime(2026, 11, 1, 8, tzinfo=UTC)
+    events = list(generate_sessions(120, seed=4, malformed_rate=0.0, late_rate=0.0, start=start))
+    assert events == list(
+        generate_sessions(120, seed=4, malformed_rate=0.0, late_rate=0.0, start=start)
+    )
+    assert [e.emitted_at for e in events] == sorted(e.emitted_at for e in events)
+    assert min(e.emitted_at for e in events) >= start
+    by_session: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        record = json.loads(event.payload)
+        by_session[record["session_id"]].append(record["event_type"])
+    assert len(by_session) == 120
+    for kinds in by_session.values():
+        assert kinds[0] == "page_view"
+        assert "purchase" not in kinds[:-1]
+
+
+def test_generate_sessions_rejects_a_negative_count() -> None:
+    with pytest.raises(ValueError, match="sessions must be >= 0"):
+        list(generate_sessions(-1, seed=1))
