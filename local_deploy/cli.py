@@ -16,6 +16,9 @@ run-pipeline  run the deployed SageMaker pipeline on the emulator (--param NAME=
           a pipeline parameter) and follow its steps (see local_deploy.pipeline_run)
 approve   approve the newest pending model package and run the deployed deployer Lambda's
           code on the EventBridge events (see local_deploy.ml_local): the endpoint goes live
+demo      the whole story in one run (`make demo-local`): up, produce, deliver, run-job, the
+          training export through Athena, run-pipeline, approve, invoke, and the captured
+          requests queried back; `demo --help` for its options (see local_deploy.demo)
 """
 
 from __future__ import annotations
@@ -195,7 +198,14 @@ def run_job(settings: LocalSettings, *, name: str | None, job_args: list[str]) -
         return 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int:  # noqa: PLR0911 - one return per outcome
+    arguments_given = sys.argv[1:] if argv is None else argv
+    if arguments_given[:1] == ["demo"]:
+        # Its own parser and options (--sessions, ...); `up` inside it needs Node 24 too.
+        from local_deploy.demo import cli as demo_cli  # noqa: PLC0415
+
+        os.environ["PATH"] = f"{cdk_cli.VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+        return demo_cli.main(arguments_given[1:])
     parser = argparse.ArgumentParser(
         prog="python -m local_deploy",
         description=__doc__,
@@ -205,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         "command",
         choices=[
             "up", "report", "deliver", "down", "stop", "env", "shell", "coverage", "cluster",
-            "run-job", "run-pipeline", "approve",
+            "run-job", "run-pipeline", "approve", "demo",
         ],
     )  # fmt: skip
     parser.add_argument(

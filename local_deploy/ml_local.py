@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from local_deploy import deployment, server
@@ -49,14 +50,37 @@ def _seconds(step: Mapping[str, Any]) -> str:
     return f"{(step['EndTime'] - step['StartTime']).total_seconds():.1f}s"
 
 
-def run_pipeline(
+@dataclass(frozen=True)
+class PipelineRun:
+    """One execution followed to its end: what `run-pipeline` prints and the demo checks."""
+
+    arn: str
+    status: str
+    failure_reason: str
+    steps: list[dict[str, Any]]
+
+    @property
+    def execution_id(self) -> str:
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def registered(self) -> list[str]:
+        """ARNs of the model packages the execution registered."""
+        return [
+            step["Metadata"]["RegisterModel"]["Arn"]
+            for step in self.steps
+            if step.get("Metadata", {}).get("RegisterModel", {}).get("Arn")
+        ]
+
+
+def follow_pipeline(
     settings: LocalSettings,
     overrides: Mapping[str, str],
     *,
     poll_seconds: float = 1.0,
     out: Callable[[str], None] = print,
-) -> int:
-    """Start an execution of the deployed pipeline and follow it; 0 when it Succeeded."""
+) -> PipelineRun:
+    """Start an execution of the deployed pipeline and follow it to a final status."""
     if server.running_pid(settings) is None:
         raise MlLocalError(f"no emulator runs on port {settings.port}; run `make deploy-local`")
     _, outputs = ml_outputs(settings)
@@ -88,13 +112,24 @@ def run_pipeline(
         if status in FINAL_STATUSES:
             break
         time.sleep(poll_seconds)
-    reason = f": {execution['FailureReason']}" if status != "Succeeded" else ""
-    out(f"execution {status}{reason}")
-    for step in steps:
-        registered = step.get("Metadata", {}).get("RegisterModel", {}).get("Arn")
-        if registered:
-            out(f"registered {registered} (PendingManualApproval); next: `local_deploy approve`")
-    return 0 if status == "Succeeded" else 1
+    reason = execution.get("FailureReason", "") if status != "Succeeded" else ""
+    return PipelineRun(arn=arn, status=status, failure_reason=reason, steps=steps)
+
+
+def run_pipeline(
+    settings: LocalSettings,
+    overrides: Mapping[str, str],
+    *,
+    poll_seconds: float = 1.0,
+    out: Callable[[str], None] = print,
+) -> int:
+    """Start an execution of the deployed pipeline and follow it; 0 when it Succeeded."""
+    run = follow_pipeline(settings, overrides, poll_seconds=poll_seconds, out=out)
+    reason = f": {run.failure_reason}" if run.status != "Succeeded" else ""
+    out(f"execution {run.status}{reason}")
+    for registered in run.registered:
+        out(f"registered {registered} (PendingManualApproval); next: `local_deploy approve`")
+    return 0 if run.status == "Succeeded" else 1
 
 
 def newest_pending_package(sagemaker: Any, group: str) -> dict[str, Any]:  # noqa: ANN401

@@ -18,12 +18,16 @@ from tests.required_tools import missing_tool
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests that change the shared deployment (a scale-in) run after every test that reads it
-    as deployed, and the teardown runs last of all."""
+    """Tests that add data to the shared deployment's lake (the demo) run after every test that
+    reads the lake as it left it (the streaming test compares every object under events/);
+    then tests that change the deployment (a scale-in, after which the cluster's smoke checks,
+    which the demo's `up` runs, fail); the teardown runs last of all."""
+    data = [item for item in items if item.get_closest_marker("changes_lake_data")]
     changes = [item for item in items if item.get_closest_marker("changes_deployment")]
     last = [item for item in items if item.get_closest_marker("destroys_deployment")]
-    if changes or last:
-        items[:] = [item for item in items if item not in changes + last] + changes + last
+    if data or changes or last:
+        moved = data + changes + last
+        items[:] = [item for item in items if item not in moved] + moved
 
 
 def _free_port() -> int:
