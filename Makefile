@@ -28,7 +28,7 @@ CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: help install bytecode synth test test-clock lint snapshot-update deploy diff bench-synth clean
-.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local
+.PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local demo-local
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
@@ -144,6 +144,11 @@ run-pipeline-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Run the deplo
 
 approve-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Approve the newest pending model; the deployed deployer code makes the local endpoint serve it
 	$(BIN)/python -m local_deploy approve --env $(ENV)
+
+# DEMO_ARGS passes options through, e.g. DEMO_ARGS="--sessions 2000 --seed 3" (`--help` lists them).
+DEMO_ARGS ?=
+demo-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## The whole story on the emulator: deploy, produce, deliver, ETL, export, train, approve, invoke, query the captures
+	$(BIN)/python -m local_deploy demo --env $(ENV) $(DEMO_ARGS)
 
 destroy-local: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Destroy the local stacks (the emulator keeps running; `python -m local_deploy stop` ends it)
 	$(BIN)/python -m local_deploy down --env $(ENV)
