@@ -90,9 +90,12 @@ class LocalFirehose:
         self.plan, self.transform, self.schema = plan, transform, schema
         self.checkpoint, self.region, self.clock = checkpoint, region, clock
         self.kinesis, self.s3 = clients("kinesis"), clients("s3")
-        self.stream_arn = self.kinesis.describe_stream_summary(StreamName=plan.source_stream_name)[
+        stream = self.kinesis.describe_stream_summary(StreamName=plan.source_stream_name)[
             "StreamDescriptionSummary"
-        ]["StreamARN"]
+        ]
+        self.stream_arn = stream["StreamARN"]
+        # A checkpoint of another stream (an emulator restarted since) would skip records.
+        self.checkpoint.bind(self.stream_arn, stream["StreamCreationTimestamp"])
 
     def deliver(self) -> DeliverySummary:
         summary = DeliverySummary(self.plan.name)

@@ -32,17 +32,42 @@ class SourceRecord:
 
 
 class Checkpoint:
-    """The last sequence number delivered, per shard, kept in a JSON file."""
+    """The last sequence number delivered, per shard, of one stream, kept in a JSON file.
+
+    Sequence numbers mean something only in the stream that issued them. The file outlives the
+    emulator (it lives in the state folder, which `stop` keeps), and a stream created again,
+    by a restarted emulator or a redeploy, numbers its records afresh: resuming after the old
+    positions would skip them silently. So the file names the stream (ARN and creation time)
+    and :meth:`bind` starts from the beginning when the stream is not that one, as a new
+    Firehose delivery stream starts at TRIM_HORIZON. A file without the stream's name (the
+    earlier format) starts from the beginning too: delivery is at least once, and the ETL
+    job deduplicates on event_id.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.positions: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+        saved = json.loads(path.read_text()) if path.exists() else {}
+        if isinstance(saved.get("positions"), dict):
+            self.stream: dict[str, str] = dict(saved.get("stream") or {})
+            self.positions: dict[str, str] = dict(saved["positions"])
+        else:  # the earlier format: positions only, of an unknown stream
+            self.stream, self.positions = {}, dict(saved)
+
+    def bind(self, stream_arn: str, created: datetime) -> bool:
+        """Tie the checkpoint to this stream; True when positions of another were dropped."""
+        identity = {"arn": stream_arn, "created": created.astimezone(UTC).isoformat()}
+        if self.stream == identity:
+            return False
+        dropped = bool(self.positions)
+        self.stream, self.positions = identity, {}
+        return dropped
 
     def advance(self, records: Sequence[SourceRecord]) -> None:
         for record in records:
             self.positions[record.shard_id] = record.sequence_number
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.positions, indent=2, sort_keys=True) + "\n")
+        document = {"stream": self.stream, "positions": self.positions}
+        self.path.write_text(json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
 def read_source(kinesis: Any, stream_name: str, checkpoint: Checkpoint) -> list[SourceRecord]:  # noqa: ANN401

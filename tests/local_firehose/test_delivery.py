@@ -213,6 +213,34 @@ def test_the_checkpoint_makes_the_next_run_deliver_only_new_records(tmp_path: Pa
     assert sent == [b"ok:c"]
 
 
+def test_a_stream_created_again_is_delivered_from_its_start(tmp_path: Path) -> None:
+    """The checkpoint file outlives the emulator; a stream of the same name created again (a
+    restarted emulator) numbers its records afresh, and the old positions must not skip them."""
+    put(b"ok:a", b"ok:b", b"ok:c")
+    assert firehose(Scripted(by_payload), tmp_path).deliver().read == 3
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.delete_stream(StreamName=STREAM)
+    with time_machine.travel(NOW, tick=False):  # a later creation time
+        kinesis.create_stream(StreamName=STREAM, ShardCount=2)
+    put(b"ok:d", b"ok:e")
+
+    summary = firehose(Scripted(by_payload), tmp_path).deliver()
+
+    assert (summary.read, summary.delivered) == (2, 2)
+    assert firehose(Scripted(by_payload), tmp_path).deliver().read == 0
+
+
+def test_a_checkpoint_in_the_earlier_format_starts_from_the_beginning(tmp_path: Path) -> None:
+    """Positions without the stream's name may be another stream's: deliver at least once."""
+    put(b"ok:a", b"ok:b")
+    shards = boto3.client("kinesis", region_name=REGION).list_shards(StreamName=STREAM)["Shards"]
+    (tmp_path / "checkpoint.json").write_text(
+        json.dumps({shard["ShardId"]: "999999" for shard in shards})
+    )
+
+    assert firehose(Scripted(by_payload), tmp_path).deliver().read == 2
+
+
 def test_invocations_hold_at_most_the_processing_buffer(tmp_path: Path) -> None:
     big = b"ok:" + b"x" * (INVOKE_BUFFER_BYTES // 4)  # three fit in one invocation, four do not
     put(big, big, big, big)
