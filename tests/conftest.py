@@ -52,7 +52,11 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 # every test using it on one worker (`--dist loadgroup`), so that it is made once per run: the
 # local deployment (a minute to deploy), the local Spark session (a JVM start) and a checkov run
 # over a profile's templates (about 10 s each).
-_SHARED_RESOURCE_GROUPS = {"deployed": "local_deploy", "spark": "spark", "checkov_result": "checkov"}
+_SHARED_RESOURCE_GROUPS = {
+    "deployed": "local_deploy",
+    "spark": "spark",
+    "checkov_result": "checkov",
+}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks

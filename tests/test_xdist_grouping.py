@@ -13,7 +13,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-SAMPLE = '''
+SAMPLE = """
 import os
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def test_first(n):
 @pytest.mark.parametrize("n", range(6))
 def test_second(n):
     ran("second", n)
-'''
+"""
 
 
 def test_loadgroup_keeps_each_group_on_one_worker(tmp_path: Path) -> None:
