@@ -256,6 +256,7 @@ def _install_service_fixes() -> None:
     # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
     from .athena import install_query_engine  # noqa: PLC0415
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
+    from .autoscaling_update import install_update_keeps_mixed_instances_policy  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
     from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
     from .sagemaker import install_update_endpoint  # noqa: PLC0415
@@ -263,6 +264,7 @@ def _install_service_fixes() -> None:
     install_function_fixes()
     install_update_endpoint()
     install_lifecycle_actions()
+    install_update_keeps_mixed_instances_policy()
     install_query_engine()
     install_job_run_reports()
 
