@@ -414,3 +414,32 @@ def test_scheduled_action_named_and_deleted(cfn, clock):
     )
     cfn.delete()
     assert autoscaling.describe_scheduled_actions()["ScheduledUpdateGroupActions"] == []
+
+
+def test_hook_and_scheduled_action_update_in_place(cfn, clock):
+    def resources(timeout, recurrence):
+        template = _group_template(timeout=timeout)
+        template["Evening"] = {
+            "Type": "AWS::AutoScaling::ScheduledAction",
+            "Properties": {
+                "AutoScalingGroupName": {"Ref": "Workers"},
+                "DesiredCapacity": 0,
+                "Recurrence": recurrence,
+            },
+        }
+        return template
+
+    outputs = {"Hook": {"Ref": "Drain"}, "Evening": {"Ref": "Evening"}}
+    before = cfn.create(resources(120, "0 19 * * *"), outputs)
+    after = cfn.update(resources(300, "0 20 * * *"), outputs)
+    assert after == before  # the names stay; the settings change
+    autoscaling = cfn.aws("autoscaling")
+    (hook,) = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName="workers")["LifecycleHooks"]
+    assert (hook["LifecycleHookName"], hook["HeartbeatTimeout"]) == (before["Hook"], 300)
+    (action,) = autoscaling.describe_scheduled_actions(AutoScalingGroupName="workers")[
+        "ScheduledUpdateGroupActions"
+    ]
+    assert (action["ScheduledActionName"], action["Recurrence"]) == (
+        before["Evening"],
+        "0 20 * * *",
+    )
