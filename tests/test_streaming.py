@@ -745,8 +745,7 @@ def first_deploy_cluster() -> dict[str, Any]:
         subnets=vpc.select_subnets(subnet_type=cdk.aws_ec2.SubnetType.PRIVATE_ISOLATED),
         security_group=cdk.aws_ec2.SecurityGroup(stack, "Sg", vpc=vpc),
         multi_vpc_iam=False,
-        log_retention_days=30,
-        storage=config.storage,
+        log_retention=cdk.aws_logs.RetentionDays.ONE_MONTH,
     )
     (cluster,) = Template.from_stack(stack).find_resources("AWS::MSK::Cluster").values()
     return cluster["Properties"]
