@@ -295,6 +295,9 @@ class FirehoseToLake(Construct):
         self, transform: lambda_.IFunction, log_stream: logs.LogStream
     ) -> None:
         stack = cdk.Stack.of(self)
+        # Not transform.grant_invoke(self.role): Firehose also calls GetFunctionConfiguration,
+        # and grant_invoke writes a different statement (no Sid, an extra `<arn>:*` resource),
+        # which would change the deployed policy of every delivery role.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="InvokeTheTransform",
