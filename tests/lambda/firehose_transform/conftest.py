@@ -1,38 +1,23 @@
-"""Fixtures for the events pipeline: the transform Lambda's modules, Firehose events, AWS env."""
+"""Fixtures for lambda/firehose_transform: its modules by bare name, the handler, a context."""
 
 from __future__ import annotations
 
 import importlib.util
 import os
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_DIR = REPO_ROOT / "lambda" / "firehose_transform"
-SCHEMA_FILE = REPO_ROOT / "lake_schema" / "events.json"
+from tests.events_testkit import (  # normaliser, _dummy_aws: fixtures pytest finds here
+    SCHEMA_FILE,
+    TRANSFORM_DIR,
+    _dummy_aws,  # noqa: F401
+    import_transform_modules_by_bare_name,
+    normaliser,  # noqa: F401
+)
 
-# The Lambda asset imports its sibling modules by bare name, as the Lambda runtime would;
-# the tests import `tools` from the repository root and `events_testkit` from here.
-for path in (str(REPO_ROOT), str(LAMBDA_DIR), str(Path(__file__).resolve().parent)):
-    if path not in sys.path:
-        sys.path.append(path)
-
-from event_normaliser import EventNormaliser  # noqa: E402
-from event_schema import load_event_schema  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _dummy_aws(aws_credentials: None) -> None:
-    """Every test here runs with dummy credentials (tests/conftest.py)."""
-
-
-@pytest.fixture(scope="session")
-def normaliser() -> EventNormaliser:
-    return EventNormaliser(load_event_schema(SCHEMA_FILE))
+import_transform_modules_by_bare_name()
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +32,7 @@ def handler_module() -> Iterator[ModuleType]:
     os.environ.update(env)
     try:
         spec = importlib.util.spec_from_file_location(
-            "firehose_transform_handler", LAMBDA_DIR / "handler.py"
+            "firehose_transform_handler", TRANSFORM_DIR / "handler.py"
         )
         assert spec
         assert spec.loader
@@ -70,19 +55,3 @@ def lambda_context() -> SimpleNamespace:
         invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:events-transform",
         aws_request_id="6f1d4c1e-0000-4000-8000-000000000000",
     )
-
-
-@pytest.fixture
-def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """tools.produce (pacing, backoff) sees a fake clock: sleeps are recorded, not waited."""
-    from tools import produce  # noqa: PLC0415 - after the sys.path set-up above
-
-    now = [1000.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    monkeypatch.setattr(produce, "time", SimpleNamespace(monotonic=lambda: now[0], sleep=sleep))
-    return slept
