@@ -3,6 +3,8 @@ in a bare stack from its props alone (no profile is parsed)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_iam as iam
@@ -15,6 +17,7 @@ from constructs.core.access_log_bucket import AccessLogBucket
 from constructs.core.cfn import default_policy, default_resource, depend_only_on
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.key import RotatingKey
+from constructs.core.nag import flatten_cfn_reference
 from constructs.core.secure_bucket import SecureBucket
 from tests.constructs.bare import bare_stack, synthesized
 
@@ -165,3 +168,22 @@ def test_encrypted_log_group_takes_its_retention_and_removal_policy() -> None:
         "AWS::Logs::LogGroup",
         {"Properties": Match.object_like({"RetentionInDays": 30}), "DeletionPolicy": "Delete"},
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "flat"),
+    [
+        ("arn:${AWS::Partition}:s3:::b/*", "arn:<AWS::Partition>:s3:::b/*"),
+        (
+            {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, "/events/*"]]},
+            "<Bucket.Arn>/events/*",
+        ),
+        ({"Fn::Join": ["", [{"Ref": "Cluster"}, "/*"]]}, "<Cluster>/*"),
+        (
+            {"Fn::Join": ["", [{"Fn::Select": [0, ["a"]]}, "/*"]]},
+            '{"Fn::Select":[0,["a"]]}/*',
+        ),
+    ],
+)
+def test_flatten_matches_cdk_nag(value: Any, flat: str) -> None:
+    assert flatten_cfn_reference(value) == flat
