@@ -50,13 +50,9 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # A costly session resource, by the fixture that makes it, and the pytest-xdist group that keeps
 # every test using it on one worker (`--dist loadgroup`), so that it is made once per run: the
-# local deployment (a minute to deploy), the local Spark session (a JVM start) and a checkov run
-# over a profile's templates (about 10 s each).
-_SHARED_RESOURCE_GROUPS = {
-    "deployed": "local_deploy",
-    "spark": "spark",
-    "checkov_result": "checkov",
-}
+# local Spark session (a JVM start) and a checkov run over a profile's templates (about 10 s).
+# The local deployment (a minute to deploy) goes by its `local_deploy` mark.
+_SHARED_RESOURCE_GROUPS = {"spark": "spark", "checkov_result": "checkov"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks
