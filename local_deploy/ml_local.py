@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from local_deploy import deployment, server
+from local_deploy import deployment, model_events, server
 from local_deploy.settings import LocalSettings
 
 FINAL_STATUSES = frozenset({"Succeeded", "Failed", "Stopped"})
@@ -160,28 +160,12 @@ def approve_and_deploy(
     package = newest_pending_package(sagemaker, group)
     arn = package["ModelPackageArn"]
     sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
-    approved = {
-        "source": "aws.sagemaker",
-        "detail-type": "SageMaker Model Package State Change",
-        "detail": {
-            "ModelPackageGroupName": group,
-            "ModelApprovalStatus": "Approved",
-            "ModelPackageArn": arn,
-            "ModelPackageVersion": int(arn.rsplit("/", 1)[-1]),
-        },
-    }
-    result = deployer.invoke(approved)
-    if result.get("outcome") not in {"deployed", "updated", "unchanged"}:
+    result = deployer.invoke(model_events.package_approved(group, arn))
+    if result.get("outcome") not in model_events.DEPLOYED_OUTCOMES:
         raise MlLocalError(f"the deployer did not deploy {arn}: {result}")
     described = sagemaker.describe_endpoint(EndpointName=endpoint)
     if described["EndpointStatus"] == "InService":
-        deployer.invoke(
-            {
-                "source": "aws.sagemaker",
-                "detail-type": "SageMaker Endpoint State Change",
-                "detail": {"EndpointName": endpoint, "EndpointStatus": "IN_SERVICE"},
-            }
-        )
+        deployer.invoke(model_events.endpoint_in_service(endpoint))
     return arn, result, described
 
 

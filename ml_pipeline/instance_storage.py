@@ -4,7 +4,7 @@ SageMaker refuses a volume KMS key (ResourceConfig.VolumeKmsKeyId, ClusterConfig
 EndpointConfig KmsKeyId) for these: their local volumes are always encrypted by the instance's
 hardware module, and there is no EBS volume to put a key on. The model deployer Lambda keeps a
 copy (lambda/model_deployer/deployment_plan.py: its asset is self-contained);
-tests/model_deployer/test_deployer_plan.py checks that the two agree, so both paths decide alike.
+tests/lambda/model_deployer/test_deployer_plan.py checks that the two agree, so both paths decide alike.
 """
 
 from __future__ import annotations

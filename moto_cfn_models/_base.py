@@ -86,6 +86,19 @@ class Handler(CloudFormationModel):
         """Apply this resource's properties over ``previous``; False means replace it."""
         return False
 
+    def recreate_over(self, previous: Handler) -> bool:
+        """Update in place by deleting ``previous`` and creating this one under its physical ID.
+
+        For a resource that only attaches settings to others (a policy, a grant, an invoke
+        config), which CloudFormation updates without a new ID. The old settings come off
+        first: the new ones may attach elsewhere (other queues or topics), or would add to the
+        old ones rather than replace them (a grant; moto's PutFunctionEventInvokeConfig).
+        """
+        previous.delete_resource()
+        self.physical_resource_id = previous.physical_resource_id
+        self.create()
+        return True
+
     # --- helpers -------------------------------------------------------------------------
 
     def prop(self, key: str, default: Any = None) -> Any:  # noqa: ANN401 - template JSON

@@ -256,6 +256,7 @@ def _install_service_fixes() -> None:
     # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
     from .athena import install_query_engine  # noqa: PLC0415
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
+    from .autoscaling_update import install_update_keeps_mixed_instances_policy  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
     from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
     from .sagemaker import install_update_endpoint  # noqa: PLC0415
@@ -263,8 +264,140 @@ def _install_service_fixes() -> None:
     install_function_fixes()
     install_update_endpoint()
     install_lifecycle_actions()
+    install_update_keeps_mixed_instances_policy()
     install_query_engine()
     install_job_run_reports()
+
+
+def _list_registered_handlers() -> None:
+    """Put this package's handlers into moto's type map, after (so over) moto's own models."""
+    if _patched(parsing.get_model_list):
+        return
+    moto_models = parsing.get_model_list
+
+    @functools.lru_cache
+    def get_model_list() -> list[type[CloudFormationModel]]:
+        # moto lists only *direct* subclasses of CloudFormationModel; ours derive from
+        # Handler, and a handler placed after moto's model overrides it in the type map.
+        return [*moto_models(), *REGISTRY.values()]
+
+    setattr(get_model_list, _MARK, True)
+    parsing.get_model_list = get_model_list
+
+
+def _prefer_native_custom_handlers() -> None:
+    """A handler registered here for a ``Custom::`` type wins over moto's Lambda-invoking one."""
+    if _patched(parsing.resource_class_from_type):
+        return
+    moto_resource_class_from_type = parsing.resource_class_from_type
+
+    def resource_class_from_type(resource_type: str) -> type[CloudFormationModel]:
+        # moto sends every Custom:: type to its Lambda-invoking CustomModel.
+        if resource_type in REGISTRY:
+            return REGISTRY[resource_type]
+        return moto_resource_class_from_type(resource_type)
+
+    setattr(resource_class_from_type, _MARK, True)
+    parsing.resource_class_from_type = resource_class_from_type
+
+
+def _replace_resources_without_update() -> None:
+    """moto bug: for a type whose model has no update hook, moto returns None and stores None
+    as the resource, so the resource silently vanishes from the stack and every Ref to it
+    becomes None. Replace it instead, as CloudFormation does."""
+    if _patched(parsing.parse_and_update_resource):
+        return
+    moto_parse_and_update = parsing.parse_and_update_resource
+
+    def parse_and_update_resource(
+        logical_id: str,
+        resource_json: dict[str, Any],
+        resources_map: parsing.ResourceMap,
+        account_id: str,
+        region_name: str,
+    ) -> CloudFormationModel | None:
+        resource_class = parsing.resource_class_from_type(resource_json["Type"])
+        update = resource_class.update_from_cloudformation_json
+        if not hasattr(update, "__isabstractmethod__"):
+            return moto_parse_and_update(
+                logical_id, resource_json, resources_map, account_id, region_name
+            )
+        original = resources_map[logical_id]
+        previous_json = getattr(resources_map, _PREVIOUS_JSON, {}).get(logical_id)
+        if previous_json is not None and _without_metadata(previous_json) == _without_metadata(
+            resource_json
+        ):
+            return original  # a Metadata-only change: CloudFormation changes nothing
+        # Drop the cached instance so that the lookup below creates the new one.
+        resources_map._parsed_resources.pop(logical_id, None)
+        replacement = resources_map[logical_id]
+        if original is not None:
+            resources_map._delete_resource(original, resource_json)
+        return replacement
+
+    setattr(parse_and_update_resource, _MARK, True)
+    parsing.parse_and_update_resource = parse_and_update_resource
+
+
+def _keep_previous_resource_json() -> None:
+    """Let an update compare each resource with what the stack had before.
+
+    moto overwrites the stored resource JSON before it updates; without this copy,
+    :func:`_replace_resources_without_update` could not tell a Metadata-only change from a
+    real one.
+    """
+    if _patched(parsing.ResourceMap.update):
+        return
+    moto_update = parsing.ResourceMap.update
+
+    def update(
+        self: parsing.ResourceMap,
+        template: dict[str, Any],
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        # moto bug: parsing a resource adds "Properties": {} to its stored JSON when the
+        # template had none, so on every update such a resource (an SNS topic without
+        # properties, say) differs from the new template and is needlessly replaced.
+        for resource in (template.get("Resources") or {}).values():
+            resource.setdefault("Properties", {})
+        setattr(self, _PREVIOUS_JSON, dict(self._resource_json_map))
+        moto_update(self, template, parameters)
+
+    setattr(update, _MARK, True)
+    parsing.ResourceMap.update = update  # type: ignore[method-assign]
+
+
+def _guard_templates() -> None:
+    """Refuse a template with a resource nothing can create, at create and at update."""
+    if _patched(parsing.ResourceMap.load):
+        return
+    moto_load = parsing.ResourceMap.load
+    moto_update = parsing.ResourceMap.update
+
+    def load(self: parsing.ResourceMap) -> None:
+        # Runs before the Stack is stored, so a refused template leaves no half stack.
+        _refuse_unsupported(self._template, _GUARD["allow_lambda_custom_resources"])
+        moto_load(self)
+
+    def update(
+        self: parsing.ResourceMap,
+        template: dict[str, Any],
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
+        _refuse_unsupported(template, _GUARD["allow_lambda_custom_resources"])
+        moto_update(self, template, parameters)
+
+    setattr(load, _MARK, True)
+    setattr(update, _MARK, True)
+    parsing.ResourceMap.load = load  # type: ignore[method-assign]
+    parsing.ResourceMap.update = update  # type: ignore[method-assign]
+
+
+def _refresh_type_map() -> None:
+    """moto caches its type map; drop the caches so the next lookup sees the handlers."""
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
 
 
 def apply(*, allow_lambda_custom_resources: bool) -> None:
@@ -275,97 +408,16 @@ def apply(*, allow_lambda_custom_resources: bool) -> None:
     _support_get_stack_output()
     _fix_policy_statement_conditions()
     _fix_non_empty_bucket_delete()
-    if not _patched(parsing.get_model_list):
-        moto_models = parsing.get_model_list
-
-        @functools.lru_cache
-        def get_model_list() -> list[type[CloudFormationModel]]:
-            # moto lists only *direct* subclasses of CloudFormationModel; ours derive from
-            # Handler, and a handler placed after moto's model overrides it in the type map.
-            return [*moto_models(), *REGISTRY.values()]
-
-        setattr(get_model_list, _MARK, True)
-        parsing.get_model_list = get_model_list
-
-        moto_resource_class_from_type = parsing.resource_class_from_type
-
-        def resource_class_from_type(resource_type: str) -> type[CloudFormationModel]:
-            # moto sends every Custom:: type to its Lambda-invoking CustomModel; a native
-            # handler registered here for that type wins.
-            if resource_type in REGISTRY:
-                return REGISTRY[resource_type]
-            return moto_resource_class_from_type(resource_type)
-
-        setattr(resource_class_from_type, _MARK, True)
-        parsing.resource_class_from_type = resource_class_from_type
-
-        moto_parse_and_update = parsing.parse_and_update_resource
-
-        def parse_and_update_resource(
-            logical_id: str,
-            resource_json: dict[str, Any],
-            resources_map: parsing.ResourceMap,
-            account_id: str,
-            region_name: str,
-        ) -> CloudFormationModel | None:
-            # moto bug: for a type whose model has no update hook, moto returns None and
-            # stores None as the resource, so the resource silently vanishes from the stack
-            # and every Ref to it becomes None. Replace it instead, as CloudFormation does.
-            resource_class = parsing.resource_class_from_type(resource_json["Type"])
-            update = resource_class.update_from_cloudformation_json
-            if not hasattr(update, "__isabstractmethod__"):
-                return moto_parse_and_update(
-                    logical_id, resource_json, resources_map, account_id, region_name
-                )
-            original = resources_map[logical_id]
-            previous_json = getattr(resources_map, _PREVIOUS_JSON, {}).get(logical_id)
-            if previous_json is not None and _without_metadata(previous_json) == _without_metadata(
-                resource_json
-            ):
-                return original  # a Metadata-only change: CloudFormation changes nothing
-            # Drop the cached instance so that the lookup below creates the new one.
-            resources_map._parsed_resources.pop(logical_id, None)
-            replacement = resources_map[logical_id]
-            if original is not None:
-                resources_map._delete_resource(original, resource_json)
-            return replacement
-
-        setattr(parse_and_update_resource, _MARK, True)
-        parsing.parse_and_update_resource = parse_and_update_resource
-
+    _list_registered_handlers()
+    _prefer_native_custom_handlers()
+    _replace_resources_without_update()
     # The guard reads its switch at call time, so a second register() can change it.
     _GUARD["allow_lambda_custom_resources"] = allow_lambda_custom_resources
-    if not _patched(parsing.ResourceMap.load):
-        moto_load = parsing.ResourceMap.load
-        moto_update = parsing.ResourceMap.update
-
-        def load(self: parsing.ResourceMap) -> None:
-            # Runs before the Stack is stored, so a refused template leaves no half stack.
-            _refuse_unsupported(self._template, _GUARD["allow_lambda_custom_resources"])
-            moto_load(self)
-
-        def update(
-            self: parsing.ResourceMap,
-            template: dict[str, Any],
-            parameters: dict[str, Any] | None = None,
-        ) -> None:
-            _refuse_unsupported(template, _GUARD["allow_lambda_custom_resources"])
-            # moto bug: parsing a resource adds "Properties": {} to its stored JSON when the
-            # template had none, so on every update such a resource (an SNS topic without
-            # properties, say) differs from the new template and is needlessly replaced.
-            for resource in (template.get("Resources") or {}).values():
-                resource.setdefault("Properties", {})
-            # moto overwrites the resource JSON before it updates; keep the old one to compare.
-            setattr(self, _PREVIOUS_JSON, dict(self._resource_json_map))
-            moto_update(self, template, parameters)
-
-        setattr(load, _MARK, True)
-        parsing.ResourceMap.load = load  # type: ignore[method-assign]
-        parsing.ResourceMap.update = update  # type: ignore[method-assign]
-
-    parsing.get_model_list.cache_clear()
-    parsing.get_model_map.cache_clear()
-    parsing.get_name_type_map.cache_clear()
+    # Order matters: the guard wraps the copy, so a refused template is refused before the
+    # copy (or moto) sees it.
+    _keep_previous_resource_json()
+    _guard_templates()
+    _refresh_type_map()
 
 
 _GUARD: dict[str, bool] = {"allow_lambda_custom_resources": False}

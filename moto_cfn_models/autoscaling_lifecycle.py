@@ -26,10 +26,11 @@ from typing import Any
 
 from moto.autoscaling import models as as_models
 from moto.autoscaling.exceptions import ValidationError as AutoScalingValidationError
-from moto.autoscaling.models import AutoScalingBackend, autoscaling_backends
+from moto.autoscaling.models import AutoScalingBackend
 from moto.core.utils import utcnow
 
-from ._base import Handler, as_bool, as_int
+from ._base import as_bool, as_int
+from .autoscaling import GroupSetting
 
 TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
 LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING"
@@ -43,22 +44,14 @@ def now() -> datetime:
     return utcnow()
 
 
-class LifecycleHook(Handler):
+class LifecycleHook(GroupSetting):
     """Ref: the hook's name (CloudFormation generates one when the template names none)."""
 
     TYPE = "AWS::AutoScaling::LifecycleHook"
     NAME_PROPERTY = "LifecycleHookName"
 
-    def _backend(self) -> AutoScalingBackend:
-        return autoscaling_backends[self.account_id][self.region_name]
-
-    def _hook_name(self) -> str:
-        return self.prop("LifecycleHookName") or self.name
-
     def create(self) -> None:
-        group = self.require("AutoScalingGroupName")
-        if group not in self._backend().autoscaling_groups:
-            raise ValueError(f"Auto Scaling group {group} does not exist")
+        group = self.existing_group()
         transition = self.require("LifecycleTransition")
         if transition not in (TERMINATING, LAUNCHING):
             raise ValueError(
@@ -71,7 +64,7 @@ class LifecycleHook(Handler):
         if not 30 <= timeout <= 7200:
             raise ValueError(f"HeartbeatTimeout {timeout} is outside 30-7200 seconds")
         hook = self._backend().create_lifecycle_hook(
-            name=self._hook_name(),
+            name=self.setting_name(),
             as_name=group,
             transition=transition,
             timeout=timeout,
@@ -82,20 +75,12 @@ class LifecycleHook(Handler):
         hook.notification_target_arn = self.prop("NotificationTargetARN")
         hook.notification_metadata = self.prop("NotificationMetadata")
         hook.global_timeout = min(100 * timeout, GLOBAL_TIMEOUT_CAP_S)
-        self.physical_resource_id = self._hook_name()
-
-    def update_in_place(self, previous: Handler) -> bool:
-        same_key = (self._hook_name(), self.prop("AutoScalingGroupName")) == (
-            previous._hook_name(),  # type: ignore[attr-defined]
-            previous.prop("AutoScalingGroupName"),
-        )
-        if not same_key:
-            return False
-        self.create()  # PutLifecycleHook overwrites a hook of the same name
-        return True
+        self.physical_resource_id = self.setting_name()
 
     def delete_resource(self) -> None:
-        self._backend().delete_lifecycle_hook(self.prop("AutoScalingGroupName"), self._hook_name())
+        self._backend().delete_lifecycle_hook(
+            self.prop("AutoScalingGroupName"), self.setting_name()
+        )
 
 
 # --- lifecycle actions in the backend --------------------------------------------------------

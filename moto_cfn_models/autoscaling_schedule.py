@@ -9,27 +9,18 @@ overrides moto's model.
 
 from __future__ import annotations
 
-from moto.autoscaling.models import AutoScalingBackend, autoscaling_backends
+from ._base import as_int
+from .autoscaling import GroupSetting
 
-from ._base import Handler, as_int
 
-
-class ScheduledAction(Handler):
+class ScheduledAction(GroupSetting):
     """Ref: the scheduled action's name (generated when the template names none)."""
 
     TYPE = "AWS::AutoScaling::ScheduledAction"
     NAME_PROPERTY = "ScheduledActionName"
 
-    def _backend(self) -> AutoScalingBackend:
-        return autoscaling_backends[self.account_id][self.region_name]
-
-    def _action_name(self) -> str:
-        return self.prop("ScheduledActionName") or self.name
-
     def create(self) -> None:
-        group = self.require("AutoScalingGroupName")
-        if group not in self._backend().autoscaling_groups:
-            raise ValueError(f"Auto Scaling group {group} does not exist")
+        group = self.existing_group()
         sizes = [self.prop(k) for k in ("MinSize", "MaxSize", "DesiredCapacity")]
         if all(size is None for size in sizes):
             raise ValueError("set at least one of MinSize, MaxSize and DesiredCapacity")
@@ -40,25 +31,15 @@ class ScheduledAction(Handler):
             desired_capacity=as_int(self.prop("DesiredCapacity")),
             max_size=as_int(self.prop("MaxSize")),
             min_size=as_int(self.prop("MinSize")),
-            scheduled_action_name=self._action_name(),
+            scheduled_action_name=self.setting_name(),
             start_time=self.prop("StartTime"),
             end_time=self.prop("EndTime"),
             recurrence=self.prop("Recurrence"),
             timezone=self.prop("TimeZone"),
         )
-        self.physical_resource_id = self._action_name()
-
-    def update_in_place(self, previous: Handler) -> bool:
-        same = (self._action_name(), self.prop("AutoScalingGroupName")) == (
-            previous._action_name(),  # type: ignore[attr-defined]
-            previous.prop("AutoScalingGroupName"),
-        )
-        if not same:
-            return False
-        self.create()  # PutScheduledUpdateGroupAction overwrites an action of the same name
-        return True
+        self.physical_resource_id = self.setting_name()
 
     def delete_resource(self) -> None:
         backend = self._backend()
-        if self._action_name() in backend.scheduled_actions:
-            backend.delete_scheduled_action(self.prop("AutoScalingGroupName"), self._action_name())
+        if self.setting_name() in backend.scheduled_actions:
+            backend.delete_scheduled_action(self.prop("AutoScalingGroupName"), self.setting_name())

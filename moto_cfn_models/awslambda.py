@@ -75,12 +75,9 @@ class EventInvokeConfig(Handler):
     def update_in_place(self, previous: Handler) -> bool:
         if self.prop("FunctionName") != previous.prop("FunctionName"):
             return False
-        self.physical_resource_id = previous.physical_resource_id
         # moto's Put appends a second configuration and Get keeps returning the first, so
         # clear the old one before putting the new one (PutFunctionEventInvokeConfig replaces).
-        previous.delete_resource()
-        self.create()
-        return True
+        return self.recreate_over(previous)
 
     def delete_resource(self) -> None:
         try:

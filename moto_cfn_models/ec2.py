@@ -19,8 +19,12 @@ from moto.ec2.utils import generate_route_id
 from ._base import Handler, deletes_for
 
 
+def _ec2(account_id: str, region_name: str) -> EC2Backend:
+    return ec2_backends[account_id][region_name]
+
+
 def _backend(handler: Handler) -> EC2Backend:
-    return ec2_backends[handler.account_id][handler.region_name]
+    return _ec2(handler.account_id, handler.region_name)
 
 
 def cidr_ranges(handler: Handler) -> list[dict[str, str]]:
@@ -30,6 +34,21 @@ def cidr_ranges(handler: Handler) -> list[dict[str, str]]:
         if handler.prop(key):
             ranges.append({key: handler.prop(key), "Description": handler.prop("Description")})
     return ranges
+
+
+def revoke_rules(
+    backend: EC2Backend, group: SecurityGroup, *, ingress: bool, only: str | None = None
+) -> None:
+    """Revoke the group's ingress (or egress) rules: every one, or just the rule ``only`` if
+    the group still has it. By rule ID, so moto's revoke needs none of the rule's fields."""
+    rules = group.ingress_rules if ingress else group.egress_rules
+    rule_ids = [rule.id for rule in rules if only is None or rule.id == only]
+    if not rule_ids:
+        return
+    revoke = (
+        backend.revoke_security_group_ingress if ingress else backend.revoke_security_group_egress
+    )
+    revoke(group.id, "", "", "", [], security_rule_ids=rule_ids)
 
 
 class SecurityGroupEgress(Handler):
@@ -64,15 +83,7 @@ class SecurityGroupEgress(Handler):
         group = backend.get_security_group_from_id(self.prop("GroupId"))
         if group is None:
             return  # the group went first; its rules went with it
-        if any(rule.id == self.physical_resource_id for rule in group.egress_rules):
-            backend.revoke_security_group_egress(
-                group_name_or_id=group.id,
-                ip_protocol="",
-                from_port="",
-                to_port="",
-                ip_ranges=[],
-                security_rule_ids=[self.physical_resource_id],
-            )
+        revoke_rules(backend, group, ingress=False, only=self.physical_resource_id)
 
 
 class VpcRestrictDefaultSecurityGroup(Handler):
@@ -93,16 +104,9 @@ class VpcRestrictDefaultSecurityGroup(Handler):
         return group
 
     def create(self) -> None:
-        backend = _backend(self)
         group = self._default_group()
-        ingress = [rule.id for rule in group.ingress_rules]
-        egress = [rule.id for rule in group.egress_rules]
-        if ingress:
-            backend.revoke_security_group_ingress(
-                group.id, "", "", "", [], security_rule_ids=ingress
-            )
-        if egress:
-            backend.revoke_security_group_egress(group.id, "", "", "", [], security_rule_ids=egress)
+        revoke_rules(_backend(self), group, ingress=True)
+        revoke_rules(_backend(self), group, ingress=False)
 
     def update_in_place(self, previous: Handler) -> bool:
         self.physical_resource_id = previous.physical_resource_id
@@ -124,10 +128,6 @@ class VpcRestrictDefaultSecurityGroup(Handler):
             backend.authorize_security_group_egress(
                 group.id, "-1", None, None, [{"CidrIp": "0.0.0.0/0"}]
             )
-
-
-def _ec2(account_id: str, region_name: str) -> EC2Backend:
-    return ec2_backends[account_id][region_name]
 
 
 @deletes_for("AWS::EC2::EIP")

@@ -10,7 +10,7 @@ and workers reach each other on Spark's ports only), so this handler overrides m
 from __future__ import annotations
 
 from ._base import Handler
-from .ec2 import _backend, cidr_ranges
+from .ec2 import _backend, cidr_ranges, revoke_rules
 
 
 class SecurityGroupIngress(Handler):
@@ -57,12 +57,4 @@ class SecurityGroupIngress(Handler):
         group = backend.get_security_group_from_id(self._group_id())
         if group is None:
             return  # the group went first; its rules went with it
-        if any(rule.id == self.physical_resource_id for rule in group.ingress_rules):
-            backend.revoke_security_group_ingress(
-                group_name_or_id=group.id,
-                ip_protocol="",
-                from_port="",
-                to_port="",
-                ip_ranges=[],
-                security_rule_ids=[self.physical_resource_id],
-            )
+        revoke_rules(backend, group, ingress=True, only=self.physical_resource_id)

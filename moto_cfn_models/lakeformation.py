@@ -89,9 +89,7 @@ class _Grant(Handler):
         )
 
     def update_in_place(self, previous: Handler) -> bool:
-        previous.delete_resource()
-        self.physical_resource_id = previous.physical_resource_id
-        self.create()
+        self.recreate_over(previous)
         self.attributes = dict(previous.attributes)
         return True
 

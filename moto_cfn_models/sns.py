@@ -82,10 +82,7 @@ class TopicPolicy(Handler):
         self.attributes = {"Id": self.physical_resource_id}
 
     def update_in_place(self, previous: Handler) -> bool:
-        previous.delete_resource()
-        self.physical_resource_id = previous.physical_resource_id
-        self.create()
-        return True
+        return self.recreate_over(previous)
 
     def delete_resource(self) -> None:
         # Deleting the policy gives each topic back its default policy, as SNS does.

@@ -354,16 +354,26 @@ def build_graph(stacks: list[StackTemplate], label: str) -> Graph:
     return _Builder(stacks, label).build()
 
 
-def _edge_pairs(graph: Graph) -> list[tuple[Node, Node, bool]]:
-    """(source, target, two_way), each unordered pair once, in a stable order."""
-    pairs = []
+def _stack_nodes(graph: Graph, stack_id: str) -> list[tuple[Node, str]]:
+    """(node, label) of each node drawn inside ``stack_id``'s box, in a stable order."""
+    return [(node, label) for node, label in sorted(graph.nodes.items()) if node.stack == stack_id]
+
+
+def _arrows(graph: Graph) -> list[tuple[str, str, bool]]:
+    """(source key, target key, two_way) of every arrow, in the order both renderers draw them:
+    producers into each Kinesis stream, then each unordered pair of edges once."""
+    arrows = [
+        ("producers", node.key, False)
+        for node in sorted(graph.nodes)
+        if graph.nodes[node].startswith(MAIN_TYPES["AWS::Kinesis::Stream"])
+    ]
     for source, target in sorted(graph.edges):
         if (target, source) in graph.edges:
             if source < target:
-                pairs.append((source, target, True))
+                arrows.append((source.key, target.key, True))
         else:
-            pairs.append((source, target, False))
-    return pairs
+            arrows.append((source.key, target.key, False))
+    return arrows
 
 
 def render_mermaid(graph: Graph) -> str:
@@ -371,16 +381,12 @@ def render_mermaid(graph: Graph) -> str:
     lines.append('  producers(["Producers"])')
     for stack_id, stack_name in graph.stacks:
         lines.append(f'  subgraph {stack_id}["{stack_id} ({stack_name})"]')
-        for node, label in sorted(graph.nodes.items()):
-            if node.stack == stack_id:
-                lines.append(f'    {node.key}["{label}"]')
+        for node, label in _stack_nodes(graph, stack_id):
+            lines.append(f'    {node.key}["{label}"]')
         lines.append("  end")
-    for node in sorted(graph.nodes):
-        if graph.nodes[node].startswith(MAIN_TYPES["AWS::Kinesis::Stream"]):
-            lines.append(f"  producers --> {node.key}")
-    for source, target, two_way in _edge_pairs(graph):
+    for source, target, two_way in _arrows(graph):
         arrow = "<-->" if two_way else "-->"
-        lines.append(f"  {source.key} {arrow} {target.key}")
+        lines.append(f"  {source} {arrow} {target}")
     return "\n".join(lines)
 
 
@@ -397,17 +403,13 @@ def render_dot(graph: Graph) -> str:
     for stack_id, stack_name in graph.stacks:
         lines.append(f'  subgraph "cluster_{stack_id}" {{')
         lines.append(f'    label="{stack_id} ({stack_name})"; style="rounded"; color="#8899aa";')
-        for node, label in sorted(graph.nodes.items()):
-            if node.stack == stack_id:
-                text = label.replace("<br/>", "\\n")
-                lines.append(f'    {node.key} [label="{text}"];')
+        for node, label in _stack_nodes(graph, stack_id):
+            text = label.replace("<br/>", "\\n")
+            lines.append(f'    {node.key} [label="{text}"];')
         lines.append("  }")
-    for node in sorted(graph.nodes):
-        if graph.nodes[node].startswith(MAIN_TYPES["AWS::Kinesis::Stream"]):
-            lines.append(f"  producers -> {node.key};")
-    for source, target, two_way in _edge_pairs(graph):
+    for source, target, two_way in _arrows(graph):
         extra = " [dir=both]" if two_way else ""
-        lines.append(f"  {source.key} -> {target.key}{extra};")
+        lines.append(f"  {source} -> {target}{extra};")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

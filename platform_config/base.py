@@ -11,7 +11,7 @@ from platform_config.instance_types import InstanceCatalogue
 
 # The values CloudWatch Logs accepts for a log group's retention, in days, each with the name of
 # its member in CDK's RetentionDays enum (jsii exposes that enum by name, not by number). The one
-# copy of this fact: EncryptedLogGroup maps config days to the enum through it.
+# copy of this fact: stacks/props.py maps config days to the enum through it.
 LOG_RETENTION_DAYS: dict[int, str] = {
     1: "ONE_DAY",
     3: "THREE_DAYS",

@@ -6,9 +6,9 @@ import aws_cdk as cdk
 
 from constructs import Construct
 from constructs.core.alarm_topic import AlarmTopic
-from constructs.core.removal import removal_policy
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
+from stacks.props import removal_policy
 
 
 class AlertingStack(PlatformStack):

@@ -27,11 +27,11 @@ from constructs.cluster.secret import ClusterSecret
 from constructs.cluster.security_groups import SparkPorts, SparkSecurityGroups
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.encrypted_log_group import EncryptedLogGroup
-from constructs.core.removal import removal_policy
 from platform_config import PlatformConfig
 from platform_config.cluster import ClusterConfig, Download
 from spark_cluster.user_data import Artifact, NodeBootstrap, render_user_data
 from stacks.platform_stack import PlatformStack
+from stacks.props import log_retention, removal_policy
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "spark_cluster"
 EVENT_LOG_PREFIX = "spark-events/"
@@ -108,8 +108,8 @@ class ClusterStack(PlatformStack):
         self.logs = EncryptedLogGroup(
             self,
             "Logs",
-            retention_days=cluster.log_retention_days,
-            storage=config.storage,
+            retention=log_retention(cluster.log_retention_days),
+            removal_policy=removal,
             log_group_name=f"/{config.name_prefix}/spark",
         )
         self.volume_key = VolumeKey(

@@ -31,6 +31,7 @@ from lake_schema.layout import LAKE_LAYOUT, LakeLayout
 from platform_config import PlatformConfig
 from platform_config.data_lake import ZoneLifecycle
 from stacks.platform_stack import PlatformStack
+from stacks.props import bucket_defaults, removal_policy
 
 __all__ = ["LAKE_LAYOUT", "TABLE_READ", "TABLE_WRITE", "DataLakeStack", "LakeLayout"]
 
@@ -85,7 +86,7 @@ class DataLakeStack(PlatformStack):
             "GlueSecurity",
             name=f"{config.name_prefix}-lake",
             data_key=self.lake_key,
-            storage=config.storage,
+            removal_policy=removal_policy(config.storage),
         )
         self._add_crawler(security, catalog)
         self._add_etl_job(security)
@@ -100,12 +101,13 @@ class DataLakeStack(PlatformStack):
         storage = LakeStorage(
             self,
             "Storage",
-            storage=config.storage,
             raw=_aging(lake.zones.raw),
             curated=_aging(lake.zones.curated),
             analytics=_aging(lake.zones.analytics),
             results_expiration_days=lake.athena.results_expiration_days,
             key_alias=f"alias/{config.name_prefix}-lake",
+            access_logs_expiration_days=config.storage.access_logs_expiration_days,
+            **bucket_defaults(config.storage),
         )
         self.lake_key: kms.IKey = storage.key
         self.raw_bucket: s3.IBucket = storage.raw

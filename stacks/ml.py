@@ -14,7 +14,6 @@ from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.key import RotatingKey
-from constructs.core.removal import removal_policy
 from constructs.core.secure_bucket import SecureBucket
 from constructs.ml.approval_deployer import ApprovalDeployer
 from constructs.ml.endpoint_alarms import EndpointAlarms
@@ -22,11 +21,17 @@ from constructs.ml.endpoint_spec import EndpointSpec
 from constructs.ml.model_serving import ModelServing, S3Location
 from constructs.ml.pinned_endpoint import PinnedEndpoint
 from constructs.ml.source_archive import SourceArchive
-from constructs.ml.training_pipeline import GpuTrainingPipeline, PipelineNames, TrainingData
+from constructs.ml.training_pipeline import (
+    GpuTrainingPipeline,
+    PipelineNames,
+    TrainingData,
+    TrainingSpec,
+)
 from constructs.ml.xgboost_image import XgboostImage
 from lake_schema.layout import LAKE_LAYOUT
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
+from stacks.props import bucket_defaults, log_props, removal_policy
 
 ML_SOURCE = Path(__file__).resolve().parent.parent / "ml"
 #: analytics-zone prefix that endpoint data capture writes to (one folder per endpoint)
@@ -95,13 +100,18 @@ class MlStack(PlatformStack):
             description="Encrypts ML artifacts, checkpoints, job outputs and job volumes",
             removal_policy=removal_policy(storage),
         )
-        access_logs = AccessLogBucket(self, "AccessLogs", storage=storage)
+        access_logs = AccessLogBucket(
+            self,
+            "AccessLogs",
+            expiration_days=storage.access_logs_expiration_days,
+            **bucket_defaults(storage),
+        )
         self.artifacts_bucket = SecureBucket(
             self,
             "Artifacts",
-            storage=storage,
             access_logs=access_logs.bucket,
             encryption_key=self.key,
+            **bucket_defaults(storage),
         ).bucket
 
     def _training(
@@ -116,7 +126,18 @@ class MlStack(PlatformStack):
         return GpuTrainingPipeline(
             self,
             "Training",
-            ml=ml,
+            training=TrainingSpec(
+                training_instance_type=ml.training_instance_type,
+                processing_instance_type=ml.processing_instance_type,
+                endpoint_instance_type=ml.endpoint_instance_type,
+                hyperparameters=ml.hyperparameters.model_dump(),
+                metric_name=ml.metric_name,
+                metric_threshold=ml.metric_threshold,
+                spot_training=ml.spot_training,
+                max_run_seconds=ml.max_run_seconds,
+                max_wait_seconds=ml.max_wait_seconds,
+            ),
+            schedule_expression=ml.schedule_expression,
             names=PipelineNames(
                 pipeline=f"{prefix}-{ml.pipeline_name}",
                 model_package_group=f"{prefix}-{ml.model_package_group_name}",
@@ -183,8 +204,7 @@ class MlStack(PlatformStack):
                 execution_role=self.serving.role,
                 artifacts=pipeline_artifacts,
                 alarms=self.alarms.alarms,
-                storage=self.config.storage,
-                log_retention_days=self.config.log_retention_days,
+                **log_props(self.config),
             )
             cdk.CfnOutput(
                 self, "DeployerFunctionName", value=self.deployer.function.function.function_name

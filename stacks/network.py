@@ -10,6 +10,7 @@ from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.network.vpc import INTERFACE_ENDPOINTS, PlatformVpc, endpoint_security_group
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
+from stacks.props import log_retention, removal_policy
 
 
 class NetworkStack(PlatformStack):
@@ -44,8 +45,8 @@ class NetworkStack(PlatformStack):
         self.flow_logs = EncryptedLogGroup(
             self,
             "FlowLogs",
-            retention_days=network.flow_logs.retention_days,
-            storage=config.storage,
+            retention=log_retention(network.flow_logs.retention_days),
+            removal_policy=removal_policy(config.storage),
         )
         self.vpc.add_flow_log(
             "FlowLog",

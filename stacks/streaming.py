@@ -18,7 +18,6 @@ import lake_schema
 from constructs import Construct
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.core.python_function import PythonFunction
-from constructs.core.removal import removal_policy
 from constructs.streaming.alarms import StreamingAlarms, StreamingThresholds
 from constructs.streaming.event_stream import EncryptedEventStream
 from constructs.streaming.firehose_to_lake import (
@@ -35,6 +34,7 @@ from constructs.streaming.kafka_serverless import ServerlessKafkaCluster
 from lake_schema.layout import LAKE_LAYOUT
 from platform_config import PlatformConfig
 from stacks.platform_stack import PlatformStack
+from stacks.props import log_props, removal_policy
 
 
 class VpcProvider(Protocol):
@@ -134,8 +134,6 @@ class StreamingStack(PlatformStack):
             "Transform",
             source="firehose_transform",
             description="Firehose transform: validate and normalise events, partition by date",
-            storage=self.config.storage,
-            log_retention_days=self.config.log_retention_days,
             memory_size=settings.memory_mib,
             timeout=cdk.Duration.seconds(settings.timeout_seconds),
             # A cap on concurrent copies: a backlog (or Firehose's retries after an outage)
@@ -145,6 +143,7 @@ class StreamingStack(PlatformStack):
             reserved_concurrency=settings.reserved_concurrency,
             environment={"POWERTOOLS_METRICS_NAMESPACE": "DataPlatform/Events"},
             extra_files={"events.json": lake_schema.EVENTS.source_path},
+            **log_props(self.config),
         )
         self.transform_function: lambda_.IFunction = transform.function
         self._alarms.watch_function("Transform", self.transform_function)
@@ -170,8 +169,7 @@ class StreamingStack(PlatformStack):
             destination=destination,
             transform=self.transform_function,
             tuning=DeliveryTuning(**self.config.streaming.firehose.model_dump()),
-            log_retention_days=self.config.log_retention_days,
-            storage=self.config.storage,
+            **log_props(self.config),
         )
         self._alarms.watch_delivery(construct_id, name)
         # Where Lake Formation governs the catalog, reading the table's schema for the
@@ -233,8 +231,7 @@ class StreamingStack(PlatformStack):
             subnets=subnets,
             security_group=security_group,
             multi_vpc_iam=msk_config.deliver_to_lake,
-            log_retention_days=self.config.log_retention_days,
-            storage=self.config.storage,
+            **log_props(self.config),
         )
         self._alarms.watch_kafka_storage(cluster_name, provisioned.broker_count)
         return provisioned.cluster_arn

@@ -48,13 +48,23 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+# A costly session resource, by the fixture that makes it, and the pytest-xdist group that keeps
+# every test using it on one worker (`--dist loadgroup`), so that it is made once per run: the
+# local Spark session (a JVM start) and a checkov run over a profile's templates (about 10 s).
+# The local deployment (a minute to deploy) goes by its `local_deploy` mark.
+_SHARED_RESOURCE_GROUPS = {"spark": "spark", "checkov_result": "checkov"}
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep tests that share a costly session resource on one pytest-xdist worker
-    (`--dist loadgroup`): the local deployment (a minute to deploy) and the local Spark session
-    (a JVM start). Without xdist the marks change nothing."""
+    """Mark each test that uses a costly session resource with that resource's xdist group.
+    Without xdist the marks change nothing."""
     for item in items:
         if item.get_closest_marker("local_deploy"):
             item.add_marker(pytest.mark.xdist_group("local_deploy"))
-        elif "spark" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("spark"))
+            continue
+        fixtures = getattr(item, "fixturenames", ())
+        for fixture, group in _SHARED_RESOURCE_GROUPS.items():
+            if fixture in fixtures:
+                item.add_marker(pytest.mark.xdist_group(group))
+                break

@@ -142,7 +142,7 @@ def streaming_acknowledged(profile: str) -> set[tuple[str, str, str]]:
     """StreamingStack (MSK off, as shipped): Firehose's object writes under the raw zone's
     events/ and errors/ prefixes (its own policy), KDF1 (no SSE for a Kinesis-sourced Firehose),
     KDS3 (a customer-managed stream key by rule), and the transform's X-Ray * and runtime pin.
-    tests/test_streaming.py checks the MSK modes' additions."""
+    tests/stacks/test_streaming_msk_modes.py checks the MSK modes' additions."""
     raw = json.dumps(
         {
             "Fn::GetStackOutput": {

@@ -1,4 +1,5 @@
-"""SecureBucket and AccessLogBucket: the defaults every bucket of the platform inherits."""
+"""SecureBucket and AccessLogBucket: the defaults every bucket of the platform inherits, with
+each profile's storage section mapped to their props as the stacks map it (stacks/props.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from aws_cdk.assertions import Match, Template
 from constructs.core.access_log_bucket import AccessLogBucket
 from constructs.core.secure_bucket import SecureBucket
 from platform_config import parse_profile
+from stacks.props import bucket_defaults
 from tests.synthesis import cdk_json_context
 
 
@@ -17,11 +19,16 @@ def bucket_stack(profile_name: str) -> Template:
     config = parse_profile(profile_name, cdk_json_context()["profiles"][profile_name])
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, "BucketTest")
-    logs = AccessLogBucket(stack, "AccessLogs", storage=config.storage)
+    defaults = bucket_defaults(config.storage)
+    logs = AccessLogBucket(
+        stack,
+        "AccessLogs",
+        expiration_days=config.storage.access_logs_expiration_days,
+        **defaults,
+    )
     SecureBucket(
         stack,
         "Data",
-        storage=config.storage,
         access_logs=logs.bucket,
         transitions=[
             s3.Transition(
@@ -30,6 +37,7 @@ def bucket_stack(profile_name: str) -> Template:
             )
         ],
         expiration_days=400,
+        **defaults,
     )
     return Template.from_stack(stack)
 
@@ -120,12 +128,9 @@ def test_prod_retains_buckets_and_keys(prod_buckets: Template) -> None:
 
 
 def test_shared_key_is_used_instead_of_a_new_one() -> None:
-    config = parse_profile("dev", cdk_json_context()["profiles"]["dev"])
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, "SharedKey")
-    logs = AccessLogBucket(stack, "AccessLogs", storage=config.storage)
-    first = SecureBucket(stack, "First", storage=config.storage, access_logs=logs.bucket)
-    SecureBucket(
-        stack, "Second", storage=config.storage, access_logs=logs.bucket, encryption_key=first.key
-    )
+    logs = AccessLogBucket(stack, "AccessLogs")
+    first = SecureBucket(stack, "First", access_logs=logs.bucket)
+    SecureBucket(stack, "Second", access_logs=logs.bucket, encryption_key=first.key)
     Template.from_stack(stack).resource_count_is("AWS::KMS::Key", 1)

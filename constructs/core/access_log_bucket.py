@@ -8,19 +8,38 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.core.cfn import default_resource
 from constructs.core.nag import skip_checkov
-from constructs.core.removal import removal_policy
-from platform_config.storage import StorageConfig
+from constructs.core.secure_bucket import check_minimum_tls_version
 
 
 class AccessLogBucket(Construct):
-    """Server access log destination: private, TLS-only, expiring, SSE-S3 encrypted.
+    """Server access log destination: private, TLS-only, versioned, expiring, SSE-S3 encrypted.
 
     S3 delivers server access logs only to buckets encrypted with SSE-S3, not SSE-KMS, which is
     why this is the one bucket in the platform without a customer-managed key.
+
+    :param expiration_days: days after which log objects expire. Default: 365.
+    :param removal_policy: what happens to the bucket when it leaves the stack. Default: RETAIN.
+    :param minimum_tls_version: the oldest TLS version the bucket policy accepts, 1.2 or 1.3.
+        Default: 1.2.
+    :param noncurrent_version_expiration_days: days a replaced or deleted version is kept.
+        Default: 90.
+    :param abort_incomplete_multipart_upload_days: days before an unfinished multipart upload
+        is aborted. Default: 7.
     """
 
-    def __init__(self, scope: Construct, construct_id: str, *, storage: StorageConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        expiration_days: int = 365,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        minimum_tls_version: float = 1.2,
+        noncurrent_version_expiration_days: int = 90,
+        abort_incomplete_multipart_upload_days: int = 7,
+    ) -> None:
         super().__init__(scope, construct_id)
+        check_minimum_tls_version(minimum_tls_version)
         self.bucket = s3.Bucket(
             self,
             "Bucket",
@@ -28,21 +47,21 @@ class AccessLogBucket(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
-            minimum_tls_version=float(storage.min_tls_version),
+            minimum_tls_version=minimum_tls_version,
             versioned=True,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-access-logs",
-                    expiration=cdk.Duration.days(storage.access_logs_expiration_days),
+                    expiration=cdk.Duration.days(expiration_days),
                     noncurrent_version_expiration=cdk.Duration.days(
-                        storage.noncurrent_version_expiration_days
+                        noncurrent_version_expiration_days
                     ),
                     abort_incomplete_multipart_upload_after=cdk.Duration.days(
-                        storage.abort_incomplete_multipart_upload_days
+                        abort_incomplete_multipart_upload_days
                     ),
                 )
             ],
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         cdk.Validations.of(default_resource(self.bucket)).acknowledge(
             cdk.Acknowledgment(

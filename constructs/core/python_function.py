@@ -10,6 +10,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 
 from constructs import Construct
 from constructs.core.bundling import LocalBundler, local_bundling
@@ -17,8 +18,6 @@ from constructs.core.cfn import default_policy, default_resource, depend_only_on
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.key import RotatingKey
 from constructs.core.nag import skip_checkov
-from constructs.core.removal import removal_policy
-from platform_config.storage import StorageConfig
 
 LAMBDA_ROOT = Path(__file__).resolve().parents[2] / "lambda"
 
@@ -64,6 +63,18 @@ class PythonFunction(Construct):
 
     Environment variables are encrypted at rest with a customer-managed key: `environment_key`,
     or by default a rotating key of the function's own (`self.environment_key`).
+
+    :param source: the folder under lambda/ that holds handler.py.
+    :param description: the function's description.
+    :param memory_size: memory in MiB.
+    :param timeout: the function's timeout.
+    :param log_retention: how long the function's log events are kept. Default: two years.
+    :param removal_policy: what happens to the log group and the keys this construct creates
+        when they leave the stack. Default: RETAIN.
+    :param environment: extra environment variables. Default: only POWERTOOLS_SERVICE_NAME.
+    :param reserved_concurrency: reserved concurrent executions. Default: none reserved.
+    :param extra_files: files copied into the asset beside handler.py, by name. Default: none.
+    :param environment_key: encrypts the environment. Default: a new rotating key.
     """
 
     def __init__(
@@ -73,10 +84,10 @@ class PythonFunction(Construct):
         *,
         source: str,
         description: str,
-        storage: StorageConfig,
-        log_retention_days: int,
         memory_size: int,
         timeout: cdk.Duration,
+        log_retention: logs.RetentionDays = logs.RetentionDays.TWO_YEARS,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
         environment: Mapping[str, str] | None = None,
         reserved_concurrency: int | None = None,
         extra_files: Mapping[str, Path] | None = None,
@@ -86,7 +97,7 @@ class PythonFunction(Construct):
         source_dir = LAMBDA_ROOT / source
         if not (source_dir / "handler.py").is_file():
             raise ValueError(f"{source_dir} has no handler.py; a Lambda folder needs one")
-        self._execution_role(source, storage, log_retention_days, environment_key)
+        self._execution_role(source, log_retention, removal_policy, environment_key)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -116,13 +127,13 @@ class PythonFunction(Construct):
     def _execution_role(
         self,
         source: str,
-        storage: StorageConfig,
-        log_retention_days: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: cdk.RemovalPolicy,
         environment_key: kms.IKey | None,
     ) -> None:
         """The log group, the role (writes its logs, decrypts its environment) and the key."""
         self.logs = EncryptedLogGroup(
-            self, "Logs", retention_days=log_retention_days, storage=storage
+            self, "Logs", retention=log_retention, removal_policy=removal_policy
         )
         self.role = iam.Role(
             self,
@@ -135,7 +146,7 @@ class PythonFunction(Construct):
             self,
             "EnvironmentKey",
             description=f"Encrypts the {source} Lambda function's environment variables",
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         self.environment_key.grant_decrypt(self.role)
 

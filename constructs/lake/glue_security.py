@@ -11,8 +11,6 @@ from constructs import Construct
 from constructs.core.encrypted_log_group import allow_cloudwatch_logs
 from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcards
-from constructs.core.removal import removal_policy
-from platform_config.storage import StorageConfig
 
 GLUE_LOG_GROUPS_REASON = (
     "Glue creates its log groups at run time under /aws-glue/, named after the role and the "
@@ -23,7 +21,13 @@ GLUE_LOG_GROUPS_REASON = (
 class GlueSecurityConfiguration(Construct):
     """S3 output with SSE-KMS and job bookmarks with client-side KMS, both under the lake key;
     CloudWatch Logs under a separate key that only CloudWatch Logs may use, because a log key's
-    policy must trust the logs service and the lake key's should not."""
+    policy must trust the logs service and the lake key's should not.
+
+    :param name: the security configuration's name.
+    :param data_key: the lake key: encrypts S3 output and job bookmarks.
+    :param removal_policy: what happens to the logs key when it leaves the stack.
+        Default: RETAIN.
+    """
 
     def __init__(
         self,
@@ -32,7 +36,7 @@ class GlueSecurityConfiguration(Construct):
         *,
         name: str,
         data_key: kms.IKey,
-        storage: StorageConfig,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         self.data_key = data_key
@@ -40,7 +44,7 @@ class GlueSecurityConfiguration(Construct):
             self,
             "LogsKey",
             description="Encrypts the CloudWatch logs of the lake's Glue crawlers and jobs",
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         allow_cloudwatch_logs(self.logs_key)
         self.name = name

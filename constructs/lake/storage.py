@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
 from constructs.core.key import RotatingKey
-from constructs.core.removal import removal_policy
-from constructs.core.secure_bucket import SecureBucket
-from platform_config.storage import StorageConfig
+from constructs.core.secure_bucket import BucketDefaults, SecureBucket
 
 
 @dataclass(frozen=True)
@@ -31,19 +30,40 @@ class ZoneAging:
 class LakeStorage(Construct):
     """Raw, curated and analytics zones plus Athena's results bucket, all SecureBuckets encrypted
     with one rotating lake key (so a consumer needs one key grant, not four), logging to one
-    access-log bucket."""
+    access-log bucket.
+
+    :param results_expiration_days: days after which Athena query results expire.
+    :param key_alias: the lake key's alias.
+    :param raw: how the raw zone's objects age. Default: kept in S3 Standard forever.
+    :param curated: how the curated zone's objects age. Default: as `raw`.
+    :param analytics: how the analytics zone's objects age. Default: as `raw`.
+    :param access_logs_expiration_days: days after which server access logs expire.
+        Default: 365.
+    :param removal_policy: what happens to every bucket and the lake key when they leave the
+        stack. Default: RETAIN.
+    :param minimum_tls_version: the oldest TLS version every bucket accepts, 1.2 or 1.3.
+        Default: 1.2.
+    :param noncurrent_version_expiration_days: days a replaced or deleted object version is
+        kept, in every bucket. Default: 90.
+    :param abort_incomplete_multipart_upload_days: days before an unfinished multipart upload
+        is aborted, in every bucket. Default: 7.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        storage: StorageConfig,
+        results_expiration_days: int,
+        key_alias: str,
         raw: ZoneAging | None = None,
         curated: ZoneAging | None = None,
         analytics: ZoneAging | None = None,
-        results_expiration_days: int,
-        key_alias: str,
+        access_logs_expiration_days: int = 365,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
+        minimum_tls_version: float = 1.2,
+        noncurrent_version_expiration_days: int = 90,
+        abort_incomplete_multipart_upload_days: int = 7,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = RotatingKey(
@@ -51,20 +71,29 @@ class LakeStorage(Construct):
             "LakeKey",
             description="Encrypts every zone of the data lake, Athena results and Glue output",
             alias=key_alias,
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
-        self.access_logs = AccessLogBucket(self, "AccessLogs", storage=storage)
+        # One set of bucket defaults for the access-log bucket and every zone.
+        shared = BucketDefaults(
+            removal_policy=removal_policy,
+            minimum_tls_version=minimum_tls_version,
+            noncurrent_version_expiration_days=noncurrent_version_expiration_days,
+            abort_incomplete_multipart_upload_days=abort_incomplete_multipart_upload_days,
+        )
+        self.access_logs = AccessLogBucket(
+            self, "AccessLogs", expiration_days=access_logs_expiration_days, **shared
+        )
 
         def zone(zone_id: str, aging: ZoneAging | None) -> s3.IBucket:
             aging = aging or ZoneAging()
             return SecureBucket(
                 self,
                 zone_id,
-                storage=storage,
                 access_logs=self.access_logs.bucket,
                 encryption_key=self.key,
                 transitions=list(aging.transitions),
                 expiration_days=aging.expiration_days,
+                **shared,
             ).bucket
 
         self.raw = zone("Raw", raw)
@@ -74,10 +103,10 @@ class LakeStorage(Construct):
         self.athena_results = SecureBucket(
             self,
             "AthenaResults",
-            storage=storage,
             access_logs=self.access_logs.bucket,
             encryption_key=self.key,
             expiration_days=results_expiration_days,
+            **shared,
         ).bucket
 
     @property

@@ -17,6 +17,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
@@ -24,11 +25,9 @@ from constructs.core.cfn import default_policy, default_resource
 from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.core.python_function import PythonFunction
-from constructs.core.removal import removal_policy
 from constructs.ml.endpoint_spec import EndpointSpec
 from constructs.ml.model_serving import S3Location
 from constructs.ml.training_pipeline import SAGEMAKER_SERVICE
-from platform_config.storage import StorageConfig
 
 MODEL_PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"
 ENDPOINT_STATE_CHANGE = "SageMaker Endpoint State Change"
@@ -56,8 +55,9 @@ class ApprovalDeployer(Construct):
     :param execution_role: the role the endpoint's model runs with (passed to SageMaker).
     :param artifacts: where the approved packages' model artifacts live (read to validate them).
     :param alarms: the auto-rollback alarms of every blue/green update.
-    :param storage: removal policy of the log group, keys and queue.
-    :param log_retention_days: retention of the function's log group.
+    :param log_retention: how long the function's log events are kept. Default: two years.
+    :param removal_policy: what happens to the log group, the keys and the queue when they
+        leave the stack. Default: RETAIN.
     """
 
     def __init__(
@@ -70,8 +70,8 @@ class ApprovalDeployer(Construct):
         execution_role: iam.IRole,
         artifacts: S3Location,
         alarms: Sequence[cloudwatch.IAlarm],
-        storage: StorageConfig,
-        log_retention_days: int,
+        log_retention: logs.RetentionDays = logs.RetentionDays.TWO_YEARS,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         self._stack = cdk.Stack.of(self)
@@ -81,8 +81,8 @@ class ApprovalDeployer(Construct):
             "Deployer",
             source="model_deployer",
             description="Deploys approved model packages to the GPU endpoint",
-            storage=storage,
-            log_retention_days=log_retention_days,
+            log_retention=log_retention,
+            removal_policy=removal_policy,
             # API calls only, never a wait (see the function's README).
             memory_size=256,
             timeout=cdk.Duration.seconds(60),
@@ -98,7 +98,7 @@ class ApprovalDeployer(Construct):
                 "request and the error; a dead-letter queue would keep less, in the same place."
             }
         )
-        self.failed_events = self._failure_queue(storage)
+        self.failed_events = self._failure_queue(removal_policy)
         self.function.function.configure_async_invoke(
             retry_attempts=2,
             max_event_age=cdk.Duration.hours(1),
@@ -167,12 +167,12 @@ class ApprovalDeployer(Construct):
             "VARIANT_NAME": spec.variant_name,
         }
 
-    def _failure_queue(self, storage: StorageConfig) -> sqs.Queue:
+    def _failure_queue(self, removal_policy: cdk.RemovalPolicy) -> sqs.Queue:
         key = RotatingKey(
             self,
             "FailedEventsKey",
             description="Encrypts the model deployer's failed-event queue",
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         # EventBridge encrypts what it dead-letters with this key, so it must be allowed to.
         key.add_to_resource_policy(
@@ -191,7 +191,7 @@ class ApprovalDeployer(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=FAILED_EVENT_RETENTION,
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         cdk.Validations.of(default_resource(queue)).acknowledge(
             cdk.Acknowledgment(

@@ -7,7 +7,7 @@ the rendered JSON into PipelineDefinitionBody, so the template shows the definit
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -25,7 +25,6 @@ from constructs.ml.source_archive import SourceArchive
 from constructs.ml.xgboost_image import XgboostImage
 from constructs.network.https_egress import https_egress_security_group
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
-from platform_config.ml import MlConfig
 
 SAGEMAKER_SERVICE = "sagemaker.amazonaws.com"
 # SageMaker Pipelines names every job it starts `pipelines-<execution>-<step>-<suffix>`.
@@ -117,6 +116,45 @@ class TrainingData:
 
 
 @dataclass(frozen=True)
+class TrainingSpec:
+    """What the pipeline's jobs run on, and the bar a model must clear to be registered.
+
+    Plain values, like EndpointSpec: the stack builds one from its config.
+
+    :param training_instance_type: the GPU instance type of the training job.
+    :param processing_instance_type: the instance type of the prepare and evaluate jobs.
+    :param endpoint_instance_type: the instance type a registered package is approved for.
+    :param hyperparameters: defaults of the pipeline's hyperparameter parameters, named as
+        ml/train.py names them (a run may override each one).
+    :param metric_name: the evaluation metric the condition step compares (higher is better).
+    :param metric_threshold: the least `metric_name` a model needs to be registered.
+    :param spot_training: managed spot training, resumed from checkpoints. Default: on.
+    :param max_run_seconds: the training job's run-time limit. Default: 3600.
+    :param max_wait_seconds: run time plus time spent waiting for spot capacity.
+        Default: 7200.
+    :raises ValueError: if `max_wait_seconds` is below `max_run_seconds`.
+    """
+
+    training_instance_type: str
+    processing_instance_type: str
+    endpoint_instance_type: str
+    hyperparameters: Mapping[str, int | float]
+    metric_name: str
+    metric_threshold: float
+    spot_training: bool = True
+    max_run_seconds: int = 3600
+    max_wait_seconds: int = 7200
+
+    def __post_init__(self) -> None:
+        # SageMaker refuses a spot wait shorter than the run it covers.
+        if self.max_wait_seconds < self.max_run_seconds:
+            raise ValueError(
+                f"'max_wait_seconds' ({self.max_wait_seconds}) must be at least "
+                f"'max_run_seconds' ({self.max_run_seconds})"
+            )
+
+
+@dataclass(frozen=True)
 class PipelineNames:
     pipeline: str
     model_package_group: str
@@ -125,14 +163,27 @@ class PipelineNames:
 class GpuTrainingPipeline(Construct):
     """Prepare, train on a GPU (managed spot, checkpoints), evaluate, and register the model as
     PendingManualApproval if its metric clears the threshold; every job inside private subnets
-    with network isolation and KMS, under one least-privilege role."""
+    with network isolation and KMS, under one least-privilege role.
+
+    :param training: instance types, hyperparameters, spot settings and the registration bar.
+    :param names: the pipeline's and its model package group's names.
+    :param vpc: the VPC the jobs run in.
+    :param subnets: the private subnets of the jobs' interfaces.
+    :param training_data: the lake prefix the prepare step reads, and the lake key.
+    :param artifacts: the bucket of job outputs, checkpoints and models.
+    :param artifacts_key: the key of `artifacts`, job volumes and outputs.
+    :param code: the archive of the job scripts.
+    :param image: the XGBoost container image.
+    :param schedule_expression: an EventBridge schedule that starts the pipeline.
+        Default: none, runs are started by hand.
+    """
 
     def __init__(
         self,
         scope: Construct,
         construct_id: str,
         *,
-        ml: MlConfig,
+        training: TrainingSpec,
         names: PipelineNames,
         vpc: ec2.IVpc,
         subnets: Sequence[ec2.ISubnet],
@@ -141,6 +192,7 @@ class GpuTrainingPipeline(Construct):
         artifacts_key: kms.IKey,
         code: SourceArchive,
         image: XgboostImage,
+        schedule_expression: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self._stack = cdk.Stack.of(self)
@@ -169,7 +221,7 @@ class GpuTrainingPipeline(Construct):
 
         self.definition = build_training_pipeline(
             self._settings(
-                ml,
+                training,
                 subnets=subnets,
                 training_data=training_data,
                 artifacts=artifacts,
@@ -182,8 +234,8 @@ class GpuTrainingPipeline(Construct):
         self.pipeline_arn = self._stack.format_arn(
             service="sagemaker", resource="pipeline", resource_name=names.pipeline
         )
-        if ml.schedule_expression is not None:
-            self._schedule(ml.schedule_expression)
+        if schedule_expression is not None:
+            self._schedule(schedule_expression)
 
     def _pipeline(self) -> sagemaker.CfnPipeline:
         pipeline = sagemaker.CfnPipeline(
@@ -204,7 +256,7 @@ class GpuTrainingPipeline(Construct):
 
     def _settings(
         self,
-        ml: MlConfig,
+        training: TrainingSpec,
         *,
         subnets: Sequence[ec2.ISubnet],
         training_data: TrainingData,
@@ -225,15 +277,15 @@ class GpuTrainingPipeline(Construct):
             kms_key_arn=artifacts_key.key_arn,
             subnet_ids=tuple(s.subnet_id for s in subnets),
             security_group_ids=(self.security_group.security_group_id,),
-            processing_instance_type=ml.processing_instance_type,
-            training_instance_type=ml.training_instance_type,
-            endpoint_instance_type=ml.endpoint_instance_type,
-            spot_training=ml.spot_training,
-            max_run_seconds=ml.max_run_seconds,
-            max_wait_seconds=ml.max_wait_seconds,
-            hyperparameters=ml.hyperparameters.model_dump(),
-            metric_name=ml.metric_name,
-            metric_threshold=ml.metric_threshold,
+            processing_instance_type=training.processing_instance_type,
+            training_instance_type=training.training_instance_type,
+            endpoint_instance_type=training.endpoint_instance_type,
+            spot_training=training.spot_training,
+            max_run_seconds=training.max_run_seconds,
+            max_wait_seconds=training.max_wait_seconds,
+            hyperparameters=dict(training.hyperparameters),
+            metric_name=training.metric_name,
+            metric_threshold=training.metric_threshold,
             model_package_group_name=names.model_package_group,
         )
 

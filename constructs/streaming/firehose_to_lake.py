@@ -31,9 +31,7 @@ from constructs import Construct
 from constructs.core.cfn import default_policy
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.nag import acknowledge_wildcard_resources, skip_checkov
-from constructs.core.removal import removal_policy
 from lake_schema.layout import PARTITION_KEY
-from platform_config.storage import StorageConfig
 
 DELIVERY_LOG_STREAM = "DestinationDelivery"
 
@@ -216,8 +214,10 @@ class FirehoseToLake(Construct):
     :param destination: the raw zone bucket, its key, the Glue table and the prefixes.
     :param transform: the Lambda that validates records and returns their event date.
     :param tuning: buffering and retries. Default: DeliveryTuning's defaults.
-    :param log_retention_days: retention of the delivery log group.
-    :param storage: removal policy of the delivery log group and its key.
+    :param log_retention: how long delivery errors are kept in the delivery log group.
+        Default: two years.
+    :param removal_policy: what happens to the delivery log group, its stream and its key when
+        they leave the stack. Default: RETAIN.
     """
 
     def __init__(
@@ -230,11 +230,11 @@ class FirehoseToLake(Construct):
         destination: LakeDestination,
         transform: lambda_.IFunction,
         tuning: DeliveryTuning | None = None,
-        log_retention_days: int,
-        storage: StorageConfig,
+        log_retention: logs.RetentionDays = logs.RetentionDays.TWO_YEARS,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        log_stream = self._delivery_log(log_retention_days, storage)
+        log_stream = self._delivery_log(log_retention, removal_policy)
         self.role = iam.Role(
             self,
             "Role",
@@ -275,16 +275,18 @@ class FirehoseToLake(Construct):
         )
         self.delivery_stream_name = delivery_stream_name
 
-    def _delivery_log(self, retention_days: int, storage: StorageConfig) -> logs.LogStream:
+    def _delivery_log(
+        self, retention: logs.RetentionDays, removal_policy: cdk.RemovalPolicy
+    ) -> logs.LogStream:
         self.delivery_logs = EncryptedLogGroup(
-            self, "Logs", retention_days=retention_days, storage=storage
+            self, "Logs", retention=retention, removal_policy=removal_policy
         )
         return logs.LogStream(
             self,
             "DeliveryLogStream",
             log_group=self.delivery_logs.log_group,
             log_stream_name=DELIVERY_LOG_STREAM,
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
 
     # -- permissions -------------------------------------------------------------------------
@@ -293,6 +295,9 @@ class FirehoseToLake(Construct):
         self, transform: lambda_.IFunction, log_stream: logs.LogStream
     ) -> None:
         stack = cdk.Stack.of(self)
+        # Not transform.grant_invoke(self.role): Firehose also calls GetFunctionConfiguration,
+        # and grant_invoke writes a different statement (no Sid, an extra `<arn>:*` resource),
+        # which would change the deployed policy of every delivery role.
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 sid="InvokeTheTransform",

@@ -8,13 +8,12 @@ import aws_cdk as cdk
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_msk as msk
 
 from constructs import Construct
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.key import RotatingKey
-from constructs.core.removal import removal_policy
-from platform_config.storage import StorageConfig
 
 # Three copies survive one broker (or AZ) loss while a second is under maintenance.
 PREFERRED_REPLICATION_FACTOR = 3
@@ -135,9 +134,10 @@ class ProvisionedKafkaCluster(Construct):
     :param brokers: Kafka version, broker type and count per AZ, storage and its growth.
     :param subnets: one private subnet per AZ; brokers_per_az brokers go into each.
     :param security_group: the brokers' security group.
-    :param multi_vpc_iam: multi-VPC private connectivity with IAM (see above).
-    :param log_retention_days: retention of the broker log group.
-    :param storage: removal policy of the cluster, its key and its log group.
+    :param multi_vpc_iam: multi-VPC private connectivity with IAM (see above). Default: off.
+    :param log_retention: how long broker logs are kept. Default: two years.
+    :param removal_policy: what happens to the cluster, its key and its log group when they
+        leave the stack. Default: RETAIN.
     """
 
     def __init__(
@@ -149,9 +149,9 @@ class ProvisionedKafkaCluster(Construct):
         brokers: KafkaBrokers,
         subnets: ec2.SelectedSubnets,
         security_group: ec2.ISecurityGroup,
-        multi_vpc_iam: bool,
-        log_retention_days: int,
-        storage: StorageConfig,
+        multi_vpc_iam: bool = False,
+        log_retention: logs.RetentionDays = logs.RetentionDays.TWO_YEARS,
+        removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
         az_count = len(subnets.subnet_ids)
@@ -161,10 +161,10 @@ class ProvisionedKafkaCluster(Construct):
             self,
             "Key",
             description=f"Encrypts the {cluster_name} MSK broker volumes",
-            removal_policy=removal_policy(storage),
+            removal_policy=removal_policy,
         )
         self.broker_logs = EncryptedLogGroup(
-            self, "BrokerLogs", retention_days=log_retention_days, storage=storage
+            self, "BrokerLogs", retention=log_retention, removal_policy=removal_policy
         )
         self.configuration = msk.CfnConfiguration(
             self,
@@ -196,7 +196,7 @@ class ProvisionedKafkaCluster(Construct):
                 revision=self.configuration.attr_latest_revision_revision,
             ),
         )
-        self.cluster.apply_removal_policy(removal_policy(storage))
+        self.cluster.apply_removal_policy(removal_policy)
         # Ref of AWS::MSK::Cluster is the cluster ARN.
         self.cluster_arn: str = self.cluster.ref
         self._scale_storage(brokers)

@@ -29,7 +29,7 @@ _NAME_LIMIT = 63
 # for them: their local volumes are always encrypted by the instance's hardware module instead.
 # Nearly every GPU family is in this list, so the KMS key on the volume is only sent for the rest.
 # A copy of ml_pipeline/instance_storage.py's list (this asset is self-contained); a test in
-# tests/model_deployer/test_deployer_plan.py keeps the two equal.
+# tests/lambda/model_deployer/test_deployer_plan.py keeps the two equal.
 _LOCAL_STORAGE_FAMILIES = frozenset(
     {
         "c5d", "c6gd", "c6id", "g4ad", "g4dn", "g5", "g6", "g6e", "gr6", "m5d", "m6gd", "m6id",

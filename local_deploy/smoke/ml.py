@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from local_deploy import model_events
 from local_deploy.lambda_code import InProcessFunction
 from local_deploy.smoke import Check, SmokeContext, expect
 
@@ -153,32 +154,14 @@ def approval_deploys_endpoint_with_autoscaling(ctx: SmokeContext) -> str:
         },
     )
     arn = package["ModelPackageArn"]
-    version = int(arn.rsplit("/", 1)[1])
     deployer = InProcessFunction(
         _deployer_configuration(ctx), DEPLOYER_DIR, overrides=_emulator_overrides(ctx)
     )
-    approved = {
-        "source": "aws.sagemaker",
-        "detail-type": "SageMaker Model Package State Change",
-        "detail": {
-            "ModelPackageGroupName": group,
-            "ModelApprovalStatus": "Approved",
-            "ModelPackageArn": arn,
-            "ModelPackageVersion": version,
-        },
-    }
+    approved = model_events.package_approved(group, arn)
     result = deployer.invoke(approved)
-    expect(
-        result.get("outcome") in {"deployed", "updated", "unchanged"},
-        f"deployer answered {result}",
-    )
+    expect(result.get("outcome") in model_events.DEPLOYED_OUTCOMES, f"deployer answered {result}")
     status = sagemaker.describe_endpoint(EndpointName=endpoint)["EndpointStatus"]
-    in_service = {
-        "source": "aws.sagemaker",
-        "detail-type": "SageMaker Endpoint State Change",
-        "detail": {"EndpointName": endpoint, "EndpointStatus": "IN_SERVICE"},
-    }
-    scaled = deployer.invoke(in_service)
+    scaled = deployer.invoke(model_events.endpoint_in_service(endpoint))
     targets = ctx.client("application-autoscaling").describe_scalable_targets(
         ServiceNamespace="sagemaker", ResourceIds=[f"endpoint/{endpoint}/variant/AllTraffic"]
     )["ScalableTargets"]
@@ -187,6 +170,7 @@ def approval_deploys_endpoint_with_autoscaling(ctx: SmokeContext) -> str:
     ml = ctx.config.ml
     expected = (ml.endpoint_min_capacity, ml.endpoint_max_capacity)
     expect(bounds == expected, f"scaling bounds {bounds}, expected {expected}")
+    version = approved["detail"]["ModelPackageVersion"]
     return f"v{version} approved -> endpoint {endpoint} ({status}), scaling {bounds[0]}-{bounds[1]}"
 
 

@@ -333,7 +333,8 @@ def test_alarms_go_to_the_alarm_topic(synthesized: Synthesized) -> None:
         if "AlarmName" in p
     }
     assert set(alarms) == {"workers-below-min", "master-missing", "master-not-reporting"}
-    # The platform topic, AlertingStack's (tests/test_alerting.py checks every alarm's target).
+    # The platform topic, AlertingStack's (tests/stacks/test_alerting.py checks every alarm's
+    # target).
     (topic,) = next(iter(alarms.values()))["AlarmActions"]
     assert topic["Fn::GetStackOutput"]["StackName"].endswith("-alerting")
     for alarm in alarms.values():

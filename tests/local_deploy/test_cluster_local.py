@@ -9,7 +9,7 @@ import pytest
 from local_deploy import cluster, deployment
 
 # The scale-in leaves the worker group one instance smaller: read-only checks come first.
-pytestmark = [pytest.mark.local_deploy, pytest.mark.changes_deployment]
+pytestmark = [pytest.mark.local_deploy, pytest.mark.e2e, pytest.mark.changes_deployment]
 
 
 def test_cluster_runs_the_job_and_drains_a_worker(deployed, capsys):

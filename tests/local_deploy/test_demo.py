@@ -1,10 +1,11 @@
 """`python -m local_deploy demo` end to end at small scale, on the shared local deployment.
 
-It runs after the tests that read the lake as they left it (marker `changes_lake_data`: the
-streaming test compares every object under events/) and before the scale-in (after which the
-cluster's smoke checks, which the demo's `up` stage runs, fail). It tolerates what the earlier
-tests left: their events are in the lake and in the export's window, so the checks compare this
-run's counts with each other, never with a fixed number of sessions exported.
+An `e2e` test: `make test` runs it in its second, end-to-end run (with the cluster test, on that
+run's own deployment). Within a run it goes after the tests that read the lake as they left it
+(marker `changes_lake_data`: the streaming test compares every object under events/) and before
+the scale-in (after which the cluster's smoke checks, which the demo's `up` stage runs, fail).
+It tolerates what earlier tests left: their events are in the lake and in the export's window,
+so the checks compare this run's counts with each other, never with a fixed number exported.
 
 Time-proof: the demo reads the clock once and places every event from it, and the emulator's
 `current_date` comes from the same (possibly moved) clock; nothing here compares with a date.
@@ -22,7 +23,7 @@ from local_deploy.demo import cli as demo_cli
 from local_deploy.demo.stages import STAGES
 from local_deploy.settings import LocalSettings
 
-pytestmark = [pytest.mark.local_deploy, pytest.mark.changes_lake_data]
+pytestmark = [pytest.mark.local_deploy, pytest.mark.e2e, pytest.mark.changes_lake_data]
 
 SESSIONS = 120
 

@@ -26,7 +26,7 @@ def clock():
         yield traveller
 
 
-def _group_template(*, desired=2, hook=True, capacity_rebalance=True, timeout=120):
+def _group_template(*, desired=2, hook=True, capacity_rebalance=True, timeout=120, mixed=False):
     resources = {
         "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.0.0.0/16"}},
         "Subnet": {
@@ -63,6 +63,19 @@ def _group_template(*, desired=2, hook=True, capacity_rebalance=True, timeout=12
             },
         },
     }
+    if mixed:  # the worker group's shape: Spot over a list of instance types
+        group = resources["Workers"]["Properties"]
+        group["MixedInstancesPolicy"] = {
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": group.pop("LaunchTemplate"),
+                "Overrides": [{"InstanceType": "m7g.large"}, {"InstanceType": "m6g.large"}],
+            },
+            "InstancesDistribution": {
+                "OnDemandBaseCapacity": 0,
+                "OnDemandPercentageAboveBaseCapacity": 0,
+                "SpotAllocationStrategy": "price-capacity-optimized",
+            },
+        }
     if hook:
         resources["Drain"] = {
             "Type": "AWS::AutoScaling::LifecycleHook",
@@ -146,6 +159,32 @@ def test_scale_in_waits_for_the_hook_then_continue_terminates(cfn, clock):
             InstanceId=leaving,
             LifecycleActionResult="CONTINUE",
         )
+
+
+def test_mixed_instances_policy_survives_a_resize_and_a_scale_in(cfn, clock):
+    # The local cluster scenario's sequence: raise the group with UpdateAutoScalingGroup
+    # (sizes only), then scale in by one. moto dropped the policy at the update.
+    cfn.create(_group_template(mixed=True, desired=1))
+    autoscaling = cfn.aws("autoscaling")
+
+    def policy():
+        groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["workers"])
+        return groups["AutoScalingGroups"][0].get("MixedInstancesPolicy")
+
+    created = policy()
+    assert [o["InstanceType"] for o in created["LaunchTemplate"]["Overrides"]] == [
+        "m7g.large",
+        "m6g.large",
+    ]
+    autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName="workers", MaxSize=4, DesiredCapacity=2
+    )
+    assert policy() == created
+    assert sorted(_states(autoscaling).values()) == ["InService", "InService"]
+
+    autoscaling.set_desired_capacity(AutoScalingGroupName="workers", DesiredCapacity=1)
+    assert sorted(_states(autoscaling).values()) == ["InService", "Terminating:Wait"]
+    assert policy() == created
 
 
 def test_hook_timeout_applies_the_default_result(cfn, clock):
@@ -375,3 +414,32 @@ def test_scheduled_action_named_and_deleted(cfn, clock):
     )
     cfn.delete()
     assert autoscaling.describe_scheduled_actions()["ScheduledUpdateGroupActions"] == []
+
+
+def test_hook_and_scheduled_action_update_in_place(cfn, clock):
+    def resources(timeout, recurrence):
+        template = _group_template(timeout=timeout)
+        template["Evening"] = {
+            "Type": "AWS::AutoScaling::ScheduledAction",
+            "Properties": {
+                "AutoScalingGroupName": {"Ref": "Workers"},
+                "DesiredCapacity": 0,
+                "Recurrence": recurrence,
+            },
+        }
+        return template
+
+    outputs = {"Hook": {"Ref": "Drain"}, "Evening": {"Ref": "Evening"}}
+    before = cfn.create(resources(120, "0 19 * * *"), outputs)
+    after = cfn.update(resources(300, "0 20 * * *"), outputs)
+    assert after == before  # the names stay; the settings change
+    autoscaling = cfn.aws("autoscaling")
+    (hook,) = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName="workers")["LifecycleHooks"]
+    assert (hook["LifecycleHookName"], hook["HeartbeatTimeout"]) == (before["Hook"], 300)
+    (action,) = autoscaling.describe_scheduled_actions(AutoScalingGroupName="workers")[
+        "ScheduledUpdateGroupActions"
+    ]
+    assert (action["ScheduledActionName"], action["Recurrence"]) == (
+        before["Evening"],
+        "0 20 * * *",
+    )

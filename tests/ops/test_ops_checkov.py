@@ -11,8 +11,8 @@ import pytest
 
 from ops.checkov import CHECKOV, Result, main, run_checkov
 from tests.required_tools import missing_tool
+from tests.stacks.streaming_testkit import ModeApp
 from tests.test_nag import CHECKOV_SKIPPED
-from tests.test_streaming import ModeApp
 
 
 @pytest.fixture(scope="session")
@@ -39,8 +39,8 @@ def test_checkov_skips_are_the_listed_ones_with_their_reasons(checkov_result: Re
 
 @pytest.fixture(scope="module", params=["serverless", "provisioned"])
 def msk_mode_result(request: pytest.FixtureRequest, tmp_path_factory) -> Result:
-    """The Network, DataLake and Streaming stacks with MSK on, as tests/test_streaming.py builds
-    them (the profiles ship with MSK off)."""
+    """The Network, DataLake and Streaming stacks with MSK on, as
+    tests/stacks/test_streaming_msk_modes.py builds them (the profiles ship with MSK off)."""
     if not CHECKOV.is_file():
         missing_tool(f"{CHECKOV} is missing: run `make install` (or `make checkov`) to build it")
     app = ModeApp(request.param, tmp_path_factory.mktemp(f"checkov.msk-{request.param}"))

@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 from event_normaliser import EventNormaliser, Reason
-from events_testkit import ARRIVAL_MS, as_json, b64, firehose_event, valid_event
 from firehose_contract import (
     DEFAULT_MAX_RECORD_BYTES,
     BatchOutcome,
     MalformedEventError,
     transform_batch,
 )
+
+from tests.events_testkit import ARRIVAL_MS, as_json, b64, firehose_event, valid_event
 
 
 def run(normaliser: EventNormaliser, event: Any, **kwargs: Any) -> BatchOutcome:

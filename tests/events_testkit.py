@@ -1,13 +1,53 @@
-"""Builders for Firehose transformation events and sample payloads, shared by the tests."""
+"""Builders for Firehose transformation events and sample payloads, and the fixtures that the
+transform Lambda's tests (tests/lambda/firehose_transform/) and the event tools' tests
+(tests/tools/) share: one copy, imported into each folder's conftest."""
 
 from __future__ import annotations
 
 import base64
 import json
+import sys
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from event_normaliser import EventNormaliser
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TRANSFORM_DIR = REPO_ROOT / "lambda" / "firehose_transform"
+SCHEMA_FILE = REPO_ROOT / "lake_schema" / "events.json"
+
+
+def import_transform_modules_by_bare_name() -> None:
+    """Put the transform's folder (and the repository root, for `tools`) on sys.path.
+
+    The Lambda asset imports its sibling modules by bare name (`import event_normaliser`), as the
+    Lambda runtime would, so its tests must too. A conftest calls this before its test modules
+    are imported.
+    """
+    for path in (str(REPO_ROOT), str(TRANSFORM_DIR)):
+        if path not in sys.path:
+            sys.path.append(path)
+
+
+@pytest.fixture(autouse=True)
+def _dummy_aws(aws_credentials: None) -> None:
+    """Every test that imports this into its conftest runs with dummy credentials
+    (tests/conftest.py)."""
+
+
+@pytest.fixture(scope="session")
+def normaliser() -> EventNormaliser:
+    """The transform's normaliser on the lake's event schema."""
+    # Imported here, not at the top: only after import_transform_modules_by_bare_name().
+    from event_normaliser import EventNormaliser  # noqa: PLC0415
+    from event_schema import load_event_schema  # noqa: PLC0415
+
+    return EventNormaliser(load_event_schema(SCHEMA_FILE))
+
 
 # 2026-11-15T12:00:00Z, the arrival time used by most tests.
 ARRIVAL_MS = 1_794_744_000_000

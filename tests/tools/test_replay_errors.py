@@ -13,7 +13,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from events_testkit import (
+from moto import mock_aws
+
+from tests.events_testkit import (
     ARRIVAL_MS,
     assert_usage_error,
     b64,
@@ -21,8 +23,6 @@ from events_testkit import (
     stream_records,
     valid_event,
 )
-from moto import mock_aws
-
 from tools import produce, replay_errors
 from tools.produce import RetryPolicy
 from tools.replay_errors import (

@@ -13,9 +13,9 @@ from typing import Any
 
 import boto3
 import pytest
-from events_testkit import assert_usage_error
 from moto import mock_aws
 
+from tests.events_testkit import assert_usage_error
 from tools import sample_events
 from tools.cli_common import Progress, aware_timestamp
 from tools.event_generator import generate_events

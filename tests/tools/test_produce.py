@@ -10,9 +10,9 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from events_testkit import assert_usage_error, stream_payloads
 from moto import mock_aws
 
+from tests.events_testkit import assert_usage_error, stream_payloads
 from tools import produce
 from tools.event_generator import generate_events
 from tools.produce import Entry, Producer, RatePacer, RetryPolicy, batches, entries_of

@@ -19,7 +19,7 @@ from moto import mock_aws
 
 import moto_cfn_models
 
-LAMBDA_DIR = Path(__file__).resolve().parents[2] / "lambda" / "model_deployer"
+LAMBDA_DIR = Path(__file__).resolve().parents[3] / "lambda" / "model_deployer"
 for path in (LAMBDA_DIR, Path(__file__).resolve().parent):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from event_normaliser import EventNormaliser
-from events_testkit import firehose_event
 from firehose_contract import transform_batch
 
+from tests.events_testkit import firehose_event
 from tools.event_generator import (
     DEFAULT_START,
     GeneratedEvent,

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from event_normaliser import EventNormaliser, Reason
-from events_testkit import ARRIVAL_MS, firehose_event, valid_event
 from firehose_contract import transform_batch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.events_testkit import ARRIVAL_MS, firehose_event, valid_event
 
 SOURCES = st.sampled_from(["direct", "kinesis", "msk"])
 

@@ -14,9 +14,9 @@ from event_normaliser import (
     format_timestamp,
 )
 from event_schema import EventSchema, SchemaError, load_event_schema
-from events_testkit import valid_event
 
 import lake_schema
+from tests.events_testkit import valid_event
 
 ARRIVED = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 

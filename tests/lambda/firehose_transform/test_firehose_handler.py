@@ -9,8 +9,9 @@ from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
-from events_testkit import as_json, firehose_event, valid_event
 from firehose_contract import MalformedEventError
+
+from tests.events_testkit import as_json, firehose_event, valid_event
 
 
 @pytest.fixture

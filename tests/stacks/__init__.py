@@ -1,0 +1,1 @@
+"""Tests of stacks/: one module per stack module, each on the synthesized templates."""
