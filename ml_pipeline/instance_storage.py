@@ -3,8 +3,9 @@
 SageMaker refuses a volume KMS key (ResourceConfig.VolumeKmsKeyId, ClusterConfig.VolumeKmsKeyId,
 EndpointConfig KmsKeyId) for these: their local volumes are always encrypted by the instance's
 hardware module, and there is no EBS volume to put a key on. The model deployer Lambda keeps a
-copy (lambda/model_deployer/deployment_plan.py: its asset is self-contained);
-tests/lambda/model_deployer/test_deployer_plan.py checks that the two agree, so both paths decide alike.
+copy (lambda/model_deployer/deployment_plan.py: its asset is self-contained); the test
+tests/lambda/model_deployer/test_deployer_plan.py checks that the two agree, so both paths decide
+alike.
 """
 
 from __future__ import annotations
