@@ -122,17 +122,17 @@ class ModelServing(Construct):
             description="Runs the GPU endpoint's model containers",
         )
         for statement in (
-            *self._statements(image, endpoint_logs),
+            *self._statements(endpoint_logs),
             *vpc_network_interface_statements(self, vpc, "VpcModelNetworkInterfaces"),
         ):
             self.role.add_to_policy(statement)
+        image.grant_pull(self.role)
         self._grant_locations(model_artifacts, data_capture)
         self._acknowledge(model_artifacts, data_capture, endpoint_logs)
 
     @staticmethod
-    def _statements(image: XgboostImage, endpoint_logs: str) -> list[iam.PolicyStatement]:
+    def _statements(endpoint_logs: str) -> list[iam.PolicyStatement]:
         return [
-            *image.pull_statements(),
             iam.PolicyStatement(
                 sid="EndpointLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],

@@ -314,7 +314,8 @@ class GpuTrainingPipeline(Construct):
         for statement in self._sagemaker_statements():
             self.role.add_to_policy(statement)
         self._grant_data(training_data, artifacts, artifacts_key, code)
-        for statement in (*image.pull_statements(), *self._runtime_statements()):
+        image.grant_pull(self.role)
+        for statement in self._runtime_statements():
             self.role.add_to_policy(statement)
         self._acknowledge_jobs(training_data, artifacts)
 

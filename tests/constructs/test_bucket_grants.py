@@ -1,5 +1,6 @@
-"""The owners' object grants (constructs/core/bucket_grants.py, LakeStorage, S3Location): the
-statements each writes, built in a bare stack from props alone (no profile is parsed).
+"""The owners' grants (constructs/core/bucket_grants.py, LakeStorage, S3Location,
+GlueSecurityConfiguration, XgboostImage): the statements each writes, built in a bare stack
+from props alone (no profile is parsed).
 
 The grants are checked on the role's synthesized policy, without cdk-nag: a grant on objects
 under a prefix is a wildcard finding that the consumer, not the grant, acknowledges.
@@ -24,8 +25,10 @@ from constructs.core.bucket_grants import (
     kms_via_s3,
 )
 from constructs.core.key import RotatingKey
+from constructs.lake.glue_security import GlueSecurityConfiguration, glue_log_groups_arn
 from constructs.lake.storage import LakeStorage
 from constructs.ml.model_serving import S3Location
+from constructs.ml.xgboost_image import XgboostImage
 from tests.synthesis import cdk_json_context
 
 
@@ -216,3 +219,31 @@ def test_s3_location_grant_without_a_key_grants_only_the_exact_object() -> None:
     [statement] = _statements(stack)
     assert statement["Action"] == ["s3:GetObject"]
     assert statement["Resource"] == _resolve(stack, bucket.arn_for_objects("models/model.tar.gz"))
+
+
+def test_glue_security_grant_use_gives_the_data_key_and_log_group_association() -> None:
+    stack, role = _stack()
+    key = RotatingKey(stack, "DataKey", description="data")
+    security = GlueSecurityConfiguration(stack, "Security", name="test-security", data_key=key)
+    grant = security.grant_use(role)
+    assert grant.success
+    statements = _by_actions(_statements(stack))
+    assert set(statements) == {tuple(sorted(KEY_READ_WRITE)), ("logs:AssociateKmsKey",)}
+    assert statements[tuple(sorted(KEY_READ_WRITE))]["Resource"] == _resolve(stack, key.key_arn)
+    assert (
+        _resolve(stack, glue_log_groups_arn(stack))
+        == (statements[("logs:AssociateKmsKey",)]["Resource"])
+    )
+
+
+def test_xgboost_image_grant_pull_reads_its_repository_and_gets_a_token() -> None:
+    stack, role = _stack()
+    image = XgboostImage(stack, "Image")
+    grant = image.grant_pull(role)
+    assert grant.success
+    statements = _by_actions(_statements(stack))
+    layers = ("ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer")
+    assert set(statements) == {layers, ("ecr:GetAuthorizationToken",)}
+    assert statements[layers]["Resource"] == _resolve(stack, image.repository_arn)
+    # GetAuthorizationToken has no resource-level permissions.
+    assert statements[("ecr:GetAuthorizationToken",)]["Resource"] == "*"
