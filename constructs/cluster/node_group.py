@@ -16,6 +16,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
+from constructs.core.bucket_grants import OBJECT_READ, grant_objects
 from constructs.core.cfn import default_policy, default_resource
 from constructs.core.nag import acknowledge_wildcard_resources, acknowledge_wildcards
 
@@ -291,10 +292,8 @@ class SparkNodeGroup(Construct):
 
     def grant_read_package(self, package: s3_assets.Asset) -> iam.Grant:
         """GetObject on exactly the package's asset object (not the whole asset bucket)."""
-        return iam.Grant.add_to_principal(
-            grantee=self.role,
-            actions=["s3:GetObject"],
-            resource_arns=[package.bucket.arn_for_objects(package.s3_object_key)],
+        return grant_objects(
+            self.role, package.bucket, actions=OBJECT_READ, objects=[package.s3_object_key]
         )
 
     def grant_put_metric_data(self, namespaces: Sequence[str]) -> iam.Grant:

@@ -13,6 +13,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_assets as s3_assets
 
 from constructs import Construct
+from constructs.core.bucket_grants import (
+    KEY_READ,
+    KEY_READ_WRITE,
+    OBJECT_READ,
+    OBJECT_READ_WRITE_DELETE,
+    grant_objects,
+)
 from constructs.core.nag import acknowledge_wildcards
 from constructs.lake.glue_security import (
     GLUE_LOG_GROUPS_REASON,
@@ -164,46 +171,28 @@ class GlueEtlJob(Construct):
         )
 
     def _grant_code(self, *assets: s3_assets.Asset) -> None:
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadJobCode",
-                actions=["s3:GetObject"],
-                resources=[a.bucket.arn_for_objects(a.s3_object_key) for a in assets],
+        # The CDK asset bucket is S3-managed-key encrypted: no key grant.
+        for asset in assets:
+            grant_objects(
+                self.role, asset.bucket, actions=OBJECT_READ, objects=[asset.s3_object_key]
             )
-        )
 
     def _grant_data(self, data_access: Sequence[BucketAccess]) -> None:
-        for index, access in enumerate(data_access):
-            objects = [access.bucket.arn_for_objects(f"{p}*") for p in access.prefixes]
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid=f"ListPrefixes{index}",
-                    actions=["s3:ListBucket"],
-                    resources=[access.bucket.bucket_arn],
-                    conditions={
-                        "StringLike": {
-                            "s3:prefix": [v for p in access.prefixes for v in (p, f"{p}*")]
-                        }
-                    },
-                )
-            )
+        for access in data_access:
+            objects = [f"{p}*" for p in access.prefixes]
             # Spark's commit protocol writes under _temporary/ inside the output prefix and then
             # deletes it, hence delete; multipart aborts clean up failed large uploads.
-            actions = (
-                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-                if access.write
-                else ["s3:GetObject"]
-            )
-            self.role.add_to_principal_policy(
-                iam.PolicyStatement(
-                    sid=f"{'ReadWrite' if access.write else 'Read'}Objects{index}",
-                    actions=actions,
-                    resources=objects,
-                )
+            grant_objects(
+                self.role,
+                access.bucket,
+                actions=OBJECT_READ_WRITE_DELETE if access.write else OBJECT_READ,
+                objects=objects,
+                list_prefixes=True,
+                key_actions=KEY_READ_WRITE if access.write else KEY_READ,
             )
             acknowledge_wildcards(
                 self.role,
-                objects,
+                [access.bucket.arn_for_objects(o) for o in objects],
                 reason="Objects under the job's own prefixes only: partition folders and Spark "
                 "part files are named at run time.",
             )

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 
 from constructs import Construct
+from constructs.core.bucket_grants import KEY_READ_WRITE
 from constructs.core.encrypted_log_group import allow_cloudwatch_logs
 from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcards
@@ -67,25 +68,22 @@ class GlueSecurityConfiguration(Construct):
             ),
         )
 
-    def grant_use(self, role: iam.Role) -> None:
+    def grant_use(self, role: iam.Role) -> iam.Grant:
         """What a crawler's or job's role needs to work under this configuration."""
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="UseTheLakeKeyForOutputAndBookmarks",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[self.data_key.key_arn],
-            )
+        grant = iam.Grant.add_to_principal(
+            grantee=role, actions=list(KEY_READ_WRITE), resource_arns=[self.data_key.key_arn]
         )
         # Glue associates the logs key with the log groups it creates under /aws-glue/ on the
         # first run, whose names include the role and configuration names.
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EncryptGlueLogGroups",
+        grant = grant.combine(
+            iam.Grant.add_to_principal(
+                grantee=role,
                 actions=["logs:AssociateKmsKey"],
-                resources=[glue_log_groups_arn(self)],
+                resource_arns=[glue_log_groups_arn(self)],
             )
         )
         acknowledge_wildcards(role, [glue_log_groups_arn(self)], GLUE_LOG_GROUPS_REASON)
+        return grant
 
 
 def glue_log_groups_arn(scope: Construct) -> str:

@@ -17,6 +17,7 @@ from aws_cdk import aws_lakeformation as lakeformation
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct, IConstruct
+from constructs.core.bucket_grants import KEY_READ_WRITE, grant_objects
 from constructs.core.nag import acknowledge_wildcards
 
 TABLE_READ = ("SELECT", "DESCRIBE")
@@ -193,27 +194,15 @@ class LakeFormationSetup(Construct):
             assumed_by=iam.ServicePrincipal("lakeformation.amazonaws.com"),
             description="Lake Formation vends credentials for the lake's zones with this role",
         )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListZones",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn for bucket in locations.values()],
+        for bucket in locations.values():
+            grant_objects(
+                role,
+                bucket,
+                actions=("s3:GetObject", "s3:PutObject", "s3:DeleteObject"),
+                list_prefixes=True,
+                key_actions=KEY_READ_WRITE,
+                key=key,
             )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadWriteZones",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                resources=[bucket.arn_for_objects("*") for bucket in locations.values()],
-            )
-        )
-        role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="UseTheLakeKey",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"],
-                resources=[key.key_arn],
-            )
-        )
         acknowledge_wildcards(
             role,
             [bucket.arn_for_objects("*") for bucket in locations.values()],

@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.bucket_grants import KEY_READ, OBJECT_READ, grant_objects
 from constructs.core.cfn import default_resource
 from constructs.core.nag import acknowledge_wildcards
 from constructs.lake.glue_security import GlueSecurityConfiguration
@@ -97,20 +98,15 @@ class LandingCrawler(Construct):
         return role
 
     def _grant_landing_read(self, bucket: s3.IBucket, prefix: str) -> None:
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ListTheLandingPrefix",
-                actions=["s3:ListBucket"],
-                resources=[bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [prefix, f"{prefix}*"]}},
-            )
+        grant_objects(
+            self.role,
+            bucket,
+            actions=OBJECT_READ,
+            objects=[f"{prefix}*"],
+            list_prefixes=True,
+            key_actions=KEY_READ,
         )
         landing_objects = bucket.arn_for_objects(f"{prefix}*")
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadTheLandingPrefix", actions=["s3:GetObject"], resources=[landing_objects]
-            )
-        )
         acknowledge_wildcards(
             self.role,
             [landing_objects],

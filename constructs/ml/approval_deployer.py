@@ -21,6 +21,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 
 from constructs import Construct
+from constructs.core.bucket_grants import OBJECT_READ
 from constructs.core.cfn import default_policy, default_resource
 from constructs.core.key import RotatingKey
 from constructs.core.nag import acknowledge_wildcard_resources
@@ -221,10 +222,13 @@ class ApprovalDeployer(Construct):
             *self._sagemaker_statements(
                 spec, group=group, model=model, endpoint_config=endpoint_config
             ),
-            *self._access_statements(spec, execution_role, artifacts),
+            *self._access_statements(spec, execution_role),
             *self._autoscaling_statements(spec, alarms),
         ):
             self.function.role.add_to_policy(statement)
+        # Check the artifact exists (HeadObject needs ListBucket to tell "absent" from denied);
+        # no key grant: the deployer never reads the artifact's content.
+        artifacts.grant(self.function.role, OBJECT_READ, list_bucket=True)
         self._acknowledge(group, model, endpoint_config, artifacts)
         self._grant_autoscaling()
 
@@ -268,25 +272,15 @@ class ApprovalDeployer(Construct):
 
     @staticmethod
     def _access_statements(
-        spec: EndpointSpec, execution_role: iam.IRole, artifacts: S3Location
+        spec: EndpointSpec, execution_role: iam.IRole
     ) -> list[iam.PolicyStatement]:
-        """Pass the model role (to SageMaker only), check the artifact, let SageMaker use a key."""
+        """Pass the model role (to SageMaker only), let SageMaker use the endpoint's key."""
         return [
             iam.PolicyStatement(
                 sid="PassModelRole",
                 actions=["iam:PassRole"],
                 resources=[execution_role.role_arn],
                 conditions={"StringEquals": {"iam:PassedToService": SAGEMAKER_SERVICE}},
-            ),
-            iam.PolicyStatement(
-                sid="CheckArtifactExists",
-                actions=["s3:GetObject"],
-                resources=[artifacts.objects_arn],
-            ),
-            iam.PolicyStatement(
-                sid="ListArtifacts",
-                actions=["s3:ListBucket"],
-                resources=[artifacts.bucket.bucket_arn],
             ),
             iam.PolicyStatement(
                 sid="GrantEndpointKeyToSageMaker",

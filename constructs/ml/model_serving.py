@@ -17,6 +17,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.bucket_grants import KEY_READ, OBJECT_READ, grant_objects
 from constructs.core.cfn import default_policy
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.ml.training_pipeline import (
@@ -37,9 +38,42 @@ class S3Location:
     key: kms.IKey | None = None
 
     @property
+    def pattern(self) -> str:
+        """The object key pattern: every key under a `/`-ending prefix, else the exact key."""
+        return f"{self.prefix}*" if self.prefix.endswith("/") else self.prefix
+
+    @property
     def objects_arn(self) -> str:
-        pattern = f"{self.prefix}*" if self.prefix.endswith("/") else self.prefix
-        return self.bucket.arn_for_objects(pattern)
+        return self.bucket.arn_for_objects(self.pattern)
+
+    def grant(
+        self,
+        grantee: iam.IGrantable,
+        actions: Sequence[str],
+        key_actions: Sequence[str] = (),
+        *,
+        list_bucket: bool = False,
+    ) -> iam.Grant:
+        """`actions` on these objects and, where the location has a key, `key_actions` on it;
+        with `list_bucket`, s3:ListBucket on the bucket (unconditioned: the caller lists to
+        check one key exists, and a missing key must read as absent, not as denied)."""
+        grant = grant_objects(
+            grantee,
+            self.bucket,
+            actions=actions,
+            objects=[self.pattern],
+            key_actions=key_actions if self.key is not None else (),
+            key=self.key,
+        )
+        if list_bucket:
+            grant = grant.combine(
+                iam.Grant.add_to_principal(
+                    grantee=grantee,
+                    actions=["s3:ListBucket"],
+                    resource_arns=[self.bucket.bucket_arn],
+                )
+            )
+        return grant
 
 
 class ModelServing(Construct):
@@ -88,53 +122,35 @@ class ModelServing(Construct):
             description="Runs the GPU endpoint's model containers",
         )
         for statement in (
-            *self._statements(image, model_artifacts, data_capture, endpoint_logs),
+            *self._statements(endpoint_logs),
             *vpc_network_interface_statements(self, vpc, "VpcModelNetworkInterfaces"),
         ):
             self.role.add_to_policy(statement)
+        image.grant_pull(self.role)
+        self._grant_locations(model_artifacts, data_capture)
         self._acknowledge(model_artifacts, data_capture, endpoint_logs)
 
     @staticmethod
-    def _statements(
-        image: XgboostImage,
-        model_artifacts: Sequence[S3Location],
-        data_capture: S3Location,
-        endpoint_logs: str,
-    ) -> list[iam.PolicyStatement]:
-        statements = [
-            *image.pull_statements(),
-            iam.PolicyStatement(
-                sid="ReadModelArtifacts",
-                actions=["s3:GetObject"],
-                resources=[location.objects_arn for location in model_artifacts],
-            ),
-            iam.PolicyStatement(
-                sid="WriteDataCapture",
-                actions=["s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=[data_capture.objects_arn],
-            ),
+    def _statements(endpoint_logs: str) -> list[iam.PolicyStatement]:
+        return [
             iam.PolicyStatement(
                 sid="EndpointLogs",
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
                 resources=[endpoint_logs],
             ),
         ]
-        artifact_keys = [loc.key.key_arn for loc in model_artifacts if loc.key is not None]
-        if artifact_keys:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="DecryptModelArtifacts", actions=["kms:Decrypt"], resources=artifact_keys
-                )
-            )
-        if data_capture.key is not None:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="EncryptDataCapture",
-                    actions=["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
-                    resources=[data_capture.key.key_arn],
-                )
-            )
-        return statements
+
+    def _grant_locations(
+        self, model_artifacts: Sequence[S3Location], data_capture: S3Location
+    ) -> None:
+        """Read the artifacts (decrypt only), write captured data (encrypt with its key)."""
+        for location in model_artifacts:
+            location.grant(self.role, OBJECT_READ, KEY_READ)
+        data_capture.grant(
+            self.role,
+            ("s3:PutObject", "s3:AbortMultipartUpload"),
+            ("kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"),
+        )
 
     def _acknowledge(
         self, model_artifacts: Sequence[S3Location], data_capture: S3Location, endpoint_logs: str

@@ -19,6 +19,12 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sagemaker as sagemaker
 
 from constructs import Construct
+from constructs.core.bucket_grants import (
+    KEY_READ_WRITE,
+    OBJECT_READ,
+    OBJECT_READ_WRITE,
+    grant_objects,
+)
 from constructs.core.cfn import default_policy, default_resource
 from constructs.core.nag import acknowledge_wildcard_resources
 from constructs.ml.source_archive import SourceArchive
@@ -305,12 +311,11 @@ class GpuTrainingPipeline(Construct):
     ) -> None:
         """The pipeline role's one policy: run this pipeline's jobs, register its packages, read
         the training export, use the artifact prefix and key, pull the image, log, meter."""
-        for statement in (
-            *self._sagemaker_statements(),
-            *self._data_statements(training_data, artifacts, artifacts_key, code),
-            *image.pull_statements(),
-            *self._runtime_statements(),
-        ):
+        for statement in self._sagemaker_statements():
+            self.role.add_to_policy(statement)
+        self._grant_data(training_data, artifacts, artifacts_key, code)
+        image.grant_pull(self.role)
+        for statement in self._runtime_statements():
             self.role.add_to_policy(statement)
         self._acknowledge_jobs(training_data, artifacts)
 
@@ -354,58 +359,43 @@ class GpuTrainingPipeline(Construct):
             ),
         ]
 
-    def _data_statements(
+    def _grant_data(
         self,
         training_data: TrainingData,
         artifacts: s3.IBucket,
         artifacts_key: kms.IKey,
         code: SourceArchive,
-    ) -> list[iam.PolicyStatement]:
-        return [
-            iam.PolicyStatement(
-                sid="ReadTrainingExport",
-                actions=["s3:GetObject"],
-                resources=[training_data.bucket.arn_for_objects(f"{training_data.prefix}*")],
-            ),
-            iam.PolicyStatement(
-                sid="ListTrainingExport",
-                actions=["s3:ListBucket"],
-                resources=[training_data.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{training_data.prefix}*"]}},
-            ),
-            iam.PolicyStatement(
-                sid="DecryptTrainingExport",
-                actions=["kms:Decrypt", "kms:DescribeKey"],
-                resources=[training_data.key.key_arn],
-            ),
-            iam.PolicyStatement(
-                sid="ReadWritePipelineArtifacts",
-                actions=["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-                resources=[artifacts.arn_for_objects(f"{self.artifacts_prefix}*")],
-            ),
-            iam.PolicyStatement(
-                sid="ListPipelineArtifacts",
-                actions=["s3:ListBucket"],
-                resources=[artifacts.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": [f"{self.artifacts_prefix}*"]}},
-            ),
-            iam.PolicyStatement(
-                sid="EncryptArtifactsAndVolumes",
-                actions=["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                resources=[artifacts_key.key_arn],
-            ),
-            iam.PolicyStatement(
-                sid="GrantVolumeKeyToSageMaker",
-                actions=["kms:CreateGrant"],
-                resources=[artifacts_key.key_arn],
-                conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
-            ),
-            iam.PolicyStatement(
-                sid="ReadCodeArchive",
-                actions=["s3:GetObject"],
-                resources=[code.asset.bucket.arn_for_objects(code.asset.s3_object_key)],
-            ),
-        ]
+    ) -> None:
+        """Read the training export, use this pipeline's artifact prefix and key, read the code."""
+        grant_objects(
+            self.role,
+            training_data.bucket,
+            actions=OBJECT_READ,
+            objects=[f"{training_data.prefix}*"],
+            list_prefixes=True,
+            key_actions=("kms:Decrypt", "kms:DescribeKey"),
+            key=training_data.key,
+        )
+        # The artifacts key also encrypts the jobs' volumes, hence DescribeKey and, for the
+        # volumes SageMaker attaches on the jobs' behalf, CreateGrant.
+        grant_objects(
+            self.role,
+            artifacts,
+            actions=OBJECT_READ_WRITE,
+            objects=[f"{self.artifacts_prefix}*"],
+            list_prefixes=True,
+            key_actions=(*KEY_READ_WRITE, "kms:DescribeKey"),
+            key=artifacts_key,
+        )
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["kms:CreateGrant"],
+            resource_arns=[artifacts_key.key_arn],
+            conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
+        )
+        grant_objects(
+            self.role, code.asset.bucket, actions=OBJECT_READ, objects=[code.asset.s3_object_key]
+        )
 
     def _runtime_statements(self) -> list[iam.PolicyStatement]:
         return [

@@ -45,22 +45,20 @@ class XgboostImage(Construct):
             ],
         )
 
-    def pull_statements(self) -> list[iam.PolicyStatement]:
+    def grant_pull(self, grantee: iam.IGrantable) -> iam.Grant:
         """What a SageMaker execution role needs to pull this image: the layers of its one
-        repository, and an ECR token (GetAuthorizationToken has no resource to scope to)."""
-        return [
-            iam.PolicyStatement(
-                sid="PullFrameworkImage",
-                actions=[
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                    "ecr:BatchCheckLayerAvailability",
-                ],
-                resources=[self.repository_arn],
-            ),
-            iam.PolicyStatement(
-                sid="EcrAuthorizationToken",
-                actions=["ecr:GetAuthorizationToken"],
-                resources=["*"],
-            ),
-        ]
+        repository, and an ECR token (GetAuthorizationToken has no resource to scope to, so
+        the grantee acknowledges its `Resource::*`)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee,
+            actions=[
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+                "ecr:BatchCheckLayerAvailability",
+            ],
+            resource_arns=[self.repository_arn],
+        ).combine(
+            iam.Grant.add_to_principal(
+                grantee=grantee, actions=["ecr:GetAuthorizationToken"], resource_arns=["*"]
+            )
+        )

@@ -28,6 +28,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
+from constructs.core.bucket_grants import kms_via_s3
 from constructs.core.cfn import default_policy
 from constructs.core.encrypted_log_group import EncryptedLogGroup
 from constructs.core.nag import acknowledge_wildcard_resources, skip_checkov
@@ -364,23 +365,12 @@ class FirehoseToLake(Construct):
             "so object access is scoped to the events/ and errors/ prefixes of the raw bucket.",
         )
         self._policies.append(prefix_policy)
-        stack = cdk.Stack.of(self)
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="EncryptWithTheLakeKeyThroughS3",
-                actions=["kms:GenerateDataKey", "kms:Decrypt"],
-                resources=[destination.key.key_arn],
-                conditions={
-                    "StringEquals": {"kms:ViaService": f"s3.{stack.region}.amazonaws.com"},
-                    # With an S3 bucket key the context is the bucket; without, the object.
-                    "StringLike": {
-                        "kms:EncryptionContext:aws:s3:arn": [
-                            bucket_arn,
-                            *(f"{bucket_arn}/{prefix}*" for prefix in prefixes),
-                        ]
-                    },
-                },
-            )
+        # The lake key only through S3, and only for this bucket's prefixes.
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["kms:GenerateDataKey", "kms:Decrypt"],
+            resource_arns=[destination.key.key_arn],
+            conditions=kms_via_s3(destination.bucket, [f"{prefix}*" for prefix in prefixes]),
         )
 
     def _grant_catalog(self, destination: LakeDestination) -> None:
