@@ -5,8 +5,6 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 
 from constructs import Construct
 from constructs.cluster.metrics import ClusterMetrics
@@ -115,29 +113,13 @@ class ClusterAlarms(Construct):
             "alarm topic",
             event_pattern=events.EventPattern(source=["aws.ec2"], detail_type=[SPOT_WARNING]),
             targets=[
-                targets.SnsTopic(
-                    topic.topic,
+                topic.event_rule_target(
+                    spot_rule_name,
+                    sid="AllowEventBridgeSpotWarnings",
                     message=events.RuleTargetInput.from_text(
                         f"Spot interruption warning for {instance} ({action}); Spark workers "
                         "decommission and migrate their blocks"
                     ),
                 )
             ],
-        )
-        topic.key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowEventBridgeSpotWarnings",
-                principals=[iam.ServicePrincipal("events.amazonaws.com")],
-                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
-                resources=["*"],
-                # The rule's ARN from its name: a reference would make key, topic and rule
-                # depend on each other.
-                conditions={
-                    "ArnEquals": {
-                        "aws:SourceArn": cdk.Stack.of(self).format_arn(
-                            service="events", resource="rule", resource_name=spot_rule_name
-                        )
-                    }
-                },
-            )
         )

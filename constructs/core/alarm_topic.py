@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 
@@ -20,8 +22,10 @@ class AlarmTopic(Construct):
     subscription per endpoint.
 
     CloudWatch publishes alarm notifications as the `cloudwatch.amazonaws.com` service, so the
-    key policy lets that service, and only for alarms in this account, use the key. The platform
-    has one: AlertingStack's, which every other stack takes as a prop.
+    key policy lets that service, and only for alarms in this account, use the key. EventBridge
+    rules reach it through `event_rule_target`, which lets `events.amazonaws.com` publish and use
+    the key only for the named rule of this account. The platform has one: AlertingStack's,
+    which every other stack takes as a prop.
 
     :param topic_name: the topic's physical name.
     :param email_subscriptions: addresses to mail. Default: none.
@@ -95,3 +99,47 @@ class AlarmTopic(Construct):
         """Send both the alarm and its recovery, so a quiet inbox means healthy, not unknown."""
         alarm.add_alarm_action(self.action)
         alarm.add_ok_action(self.action)
+
+    def event_rule_target(
+        self, rule_name: str, *, sid: str, message: events.RuleTargetInput | None = None
+    ) -> events.IRuleTarget:
+        """A target that sends the EventBridge rule `rule_name` (of this account and Region) to
+        the topic, with a topic-policy and a key-policy statement (`sid`) that let
+        `events.amazonaws.com` publish and use the key for that rule only.
+
+        `targets.SnsTopic` on the topic itself would grant `events.amazonaws.com` publish and
+        the key with no condition at all, so any account's rule that knew the ARN could use
+        them. The target gets an imported reference instead, on which its grant is a no-op, and
+        the conditions go here. The rule's ARN is built from its name, not referenced: a
+        reference would make key, topic and rule depend on each other across stacks.
+        """
+        stack = cdk.Stack.of(self)
+        conditions = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnEquals": {
+                "aws:SourceArn": stack.format_arn(
+                    service="events", resource="rule", resource_name=rule_name
+                )
+            },
+        }
+        service = iam.ServicePrincipal("events.amazonaws.com")
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[service],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=conditions,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid=sid,
+                principals=[service],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],
+                conditions=conditions,
+            )
+        )
+        reference = sns.Topic.from_topic_arn(self, f"RuleTarget{sid}", self.topic.topic_arn)
+        return targets.SnsTopic(reference, message=message)

@@ -103,6 +103,44 @@ def test_topic_is_encrypted_rotating_and_tls_only(synthesized: Synthesized) -> N
     assert not of_type(template, "AWS::SNS::Subscription")
 
 
+def test_only_this_accounts_event_rules_may_publish_and_use_the_key(
+    synthesized: Synthesized,
+) -> None:
+    """EventBridge (the cluster's Spot warnings) may publish to the topic and use its key only
+    for a rule of this account: a bare `events.amazonaws.com` grant would let any account's
+    rule that knows the topic's ARN do both."""
+    template = synthesized.template_json(STACK)
+    (key,) = of_type(template, "AWS::KMS::Key").values()
+    (policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
+    statements = [
+        *key["Properties"]["KeyPolicy"]["Statement"],
+        *policy["Properties"]["PolicyDocument"]["Statement"],
+    ]
+    events = [s for s in statements if s["Principal"] == {"Service": "events.amazonaws.com"}]
+    # Both profiles run the cluster, whose Spot rule needs the grant: the check checks something.
+    assert len(events) == 2
+    spot_rule = f"dataplatform-{synthesized.profile}-spark-spot-interruptions"
+    rule_arn = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":events:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                f":rule/{spot_rule}",
+            ],
+        ]
+    }
+    for statement in events:
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+            "ArnEquals": {"aws:SourceArn": rule_arn},
+        }
+
+
 @pytest.fixture(scope="module")
 def subscribed() -> dict[str, Any]:
     """AlertingStack alone, with one address and one webhook configured."""
