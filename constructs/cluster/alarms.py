@@ -1,4 +1,8 @@
-"""ClusterAlarms: the cluster's health, to the alarm topic."""
+"""ClusterAlarms: the cluster's health, to the alarm topic.
+
+The alarms are made with the platform's alarm factory (constructs/core/alarm_factory.py), like
+every alarm; the Spot warnings are an EventBridge rule, which the factory does not make.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from aws_cdk import aws_events as events
 
 from constructs import Construct
 from constructs.cluster.metrics import ClusterMetrics
+from constructs.core.alarm_factory import PlatformAlarms
 from constructs.core.alarm_topic import AlarmTopic
 
 SPOT_WARNING = "EC2 Spot Instance Interruption Warning"
@@ -23,7 +28,7 @@ def _group_metric(name: str, group_name: str) -> cloudwatch.Metric:
     )
 
 
-class ClusterAlarms(Construct):
+class ClusterAlarms(PlatformAlarms):
     """Alarms (and their recoveries) to `topic`:
 
     - WorkersBelowMin: fewer workers in service than the group's minimum (capacity or Spot
@@ -54,7 +59,7 @@ class ClusterAlarms(Construct):
         evaluation_periods: int,
         spot_rule_name: str,
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, topic=topic)
         prefix = worker_group_name
         below_min = cloudwatch.MathExpression(
             expression="in_service - min_size",
@@ -65,43 +70,41 @@ class ClusterAlarms(Construct):
             label="Workers in service above the minimum",
             period=cdk.Duration.minutes(5),
         )
-        self.workers_below_min = below_min.create_alarm(
-            self,
+        self.workers_below_min = self.add_alarm(
             "WorkersBelowMin",
+            below_min,
             alarm_name=f"{prefix}-below-min",
-            alarm_description="Fewer Spark workers in service than the group's minimum",
+            description="Fewer Spark workers in service than the group's minimum",
             threshold=0,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.master_missing = _group_metric(
-            "GroupInServiceInstances", master_group_name
-        ).create_alarm(
-            self,
+        self.master_missing = self.add_alarm(
             "MasterMissing",
+            _group_metric("GroupInServiceInstances", master_group_name),
             alarm_name=f"{master_group_name}-missing",
-            alarm_description="No Spark master in service: workers cannot register, jobs fail",
+            description="No Spark master in service: workers cannot register, jobs fail",
             threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
-        self.master_not_reporting = metrics.metric(
-            "CoresTotal", statistic=cloudwatch.Stats.SAMPLE_COUNT, period=cdk.Duration.minutes(5)
-        ).create_alarm(
-            self,
+        self.master_not_reporting = self.add_alarm(
             "MasterNotReporting",
+            metrics.metric(
+                "CoresTotal",
+                statistic=cloudwatch.Stats.SAMPLE_COUNT,
+                period=cdk.Duration.minutes(5),
+            ),
             alarm_name=f"{master_group_name}-not-reporting",
-            alarm_description="The Spark master published no cluster metrics: the master or "
+            description="The Spark master published no cluster metrics: the master or "
             "its publisher is down, and the workers no longer scale on load",
             threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
-        for alarm in (self.workers_below_min, self.master_missing, self.master_not_reporting):
-            topic.notify(alarm)
 
         instance = events.EventField.from_path("$.detail.instance-id")
         action = events.EventField.from_path("$.detail.instance-action")

@@ -2,7 +2,9 @@
 
 They are created with the stack, before any endpoint exists: an alarm on a metric nobody emits
 yet is simply INSUFFICIENT_DATA. The deployer names them as the auto-rollback alarms of every
-blue/green update, so a bad model rolls itself back.
+blue/green update, so a bad model rolls itself back: their names must not change. They are
+made with the platform's alarm factory (constructs/core/alarm_factory.py), like every alarm, which
+sets exactly the names given here.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 from constructs import Construct
+from constructs.core.alarm_factory import PlatformAlarms
 from constructs.core.alarm_topic import AlarmTopic
 from constructs.ml.endpoint_spec import EndpointSpec
 
 _MICROSECONDS_PER_MS = 1000
 
 
-class EndpointAlarms(Construct):
+class EndpointAlarms(PlatformAlarms):
     """The two alarms of one endpoint variant: model-container 5xx responses and model latency.
 
     Creates `errors` (Invocation5XXErrors per minute at or above `invocation_5xx_count`, two
@@ -41,51 +44,40 @@ class EndpointAlarms(Construct):
         model_latency_ms: int,
         topic: AlarmTopic | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, topic=topic)
         dimensions = {"EndpointName": spec.endpoint_name, "VariantName": spec.variant_name}
-        self.errors = cloudwatch.Alarm(
-            self,
+        self.errors = self.add_alarm(
             "Invocation5xx",
-            alarm_name=f"{spec.endpoint_name}-invocation-5xx",
-            alarm_description=f"{spec.endpoint_name}: model container answered 5xx",
-            metric=cloudwatch.Metric(
+            cloudwatch.Metric(
                 namespace="AWS/SageMaker",
                 metric_name="Invocation5XXErrors",
                 dimensions_map=dimensions,
                 statistic="Sum",
                 period=cdk.Duration.minutes(1),
             ),
+            alarm_name=f"{spec.endpoint_name}-invocation-5xx",
+            description=f"{spec.endpoint_name}: model container answered 5xx",
             threshold=invocation_5xx_count,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             evaluation_periods=2,
             datapoints_to_alarm=2,
             # No traffic is not an error: an idle or not-yet-created endpoint stays OK.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.latency = cloudwatch.Alarm(
-            self,
+        self.latency = self.add_alarm(
             "ModelLatency",
-            alarm_name=f"{spec.endpoint_name}-model-latency",
-            alarm_description=(
-                f"{spec.endpoint_name}: p90 model latency above {model_latency_ms} ms"
-            ),
-            metric=cloudwatch.Metric(
+            cloudwatch.Metric(
                 namespace="AWS/SageMaker",
                 metric_name="ModelLatency",  # reported in microseconds
                 dimensions_map=dimensions,
                 statistic="p90",
                 period=cdk.Duration.minutes(1),
             ),
+            alarm_name=f"{spec.endpoint_name}-model-latency",
+            description=f"{spec.endpoint_name}: p90 model latency above {model_latency_ms} ms",
             threshold=model_latency_ms * _MICROSECONDS_PER_MS,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             evaluation_periods=3,
             datapoints_to_alarm=3,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        if topic is not None:
-            for alarm in self.alarms:
-                topic.notify(alarm)
-
-    @property
-    def alarms(self) -> list[cloudwatch.Alarm]:
-        return [self.errors, self.latency]

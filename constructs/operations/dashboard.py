@@ -11,16 +11,15 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 from cdk_monitoring_constructs import (
-    AlarmFactoryDefaults,
     CustomMetricGroup,
     DefaultDashboardFactory,
     MetricFactoryDefaults,
     MonitoringFacade,
-    SnsAlarmActionStrategy,
 )
 
 from constructs import Construct
 from constructs.cluster.metrics import ClusterMetrics
+from constructs.core.alarm_factory import alarm_factory_defaults
 from constructs.core.alarm_topic import AlarmTopic
 
 _MINUTE = cdk.Duration.minutes(1)
@@ -82,15 +81,12 @@ class PlatformDashboard(Construct):
         endpoint: EndpointToWatch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        topic = alarm_topic.topic
         self.facade = MonitoringFacade(
             self,
             "Facade",
-            alarm_factory_defaults=AlarmFactoryDefaults(
-                actions_enabled=True,
-                alarm_name_prefix=dashboard_name,
-                action=SnsAlarmActionStrategy(on_alarm_topic=topic, on_ok_topic=topic),
-            ),
+            # The platform's alarm defaults (constructs/core/alarm_factory.py): an alarm the
+            # facade makes is made like every other alarm of the platform.
+            alarm_factory_defaults=alarm_factory_defaults(alarm_topic, dashboard_name),
             metric_factory_defaults=MetricFactoryDefaults(),
             dashboard_factory=DefaultDashboardFactory(
                 self,

@@ -1,4 +1,7 @@
-"""StreamingAlarms: the alarms that say events are not reaching the lake, and why."""
+"""StreamingAlarms: the alarms that say events are not reaching the lake, and why.
+
+Made with the platform's alarm factory (constructs/core/alarm_factory.py), like every alarm.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
 
 from constructs import Construct
+from constructs.core.alarm_factory import PlatformAlarms
 from constructs.core.alarm_topic import AlarmTopic
 
 _ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
@@ -39,7 +43,7 @@ class StreamingThresholds:
     msk_disk_used_percent: int = 80
 
 
-class StreamingAlarms(Construct):
+class StreamingAlarms(PlatformAlarms):
     """The alarms that say events are not reaching the lake, and why, each notifying `topic`
     on ALARM and on OK; the `watch_*` methods add them per resource.
 
@@ -58,34 +62,28 @@ class StreamingAlarms(Construct):
         topic: AlarmTopic,
         thresholds: StreamingThresholds | None = None,
     ) -> None:
-        super().__init__(scope, construct_id)
+        super().__init__(scope, construct_id, topic=topic)
         self._config = thresholds or StreamingThresholds()
-        self._topic = topic
         self._period = cdk.Duration.seconds(self._config.period_seconds)
-        self.alarms: list[cloudwatch.Alarm] = []
 
     def _alarm(
         self,
         construct_id: str,
         *,
-        metric: cloudwatch.IMetric,
+        metric: cloudwatch.Metric,
         threshold: float,
         comparison: cloudwatch.ComparisonOperator,
         description: str,
     ) -> cloudwatch.Alarm:
-        alarm = cloudwatch.Alarm(
-            self,
+        return self.add_alarm(
             construct_id,
-            metric=metric,
+            metric,
+            description=description,
             threshold=threshold,
-            comparison_operator=comparison,
+            comparison=comparison,
             evaluation_periods=self._config.evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description=description,
         )
-        self._topic.notify(alarm)
-        self.alarms.append(alarm)
-        return alarm
 
     def watch_stream(self, stream: kinesis.IStream) -> None:
         self._alarm(
