@@ -21,6 +21,11 @@ Two things the factory does its own way, and why each alarm here still deploys a
 What the factory adds to each alarm's template: `ActionsEnabled: true` (CloudWatch's default)
 and `DatapointsToAlarm`, equal to `EvaluationPeriods` unless a caller sets it (CloudWatch reads
 a missing value as exactly that). Neither changes when an alarm fires or whom it tells.
+
+One alarm is not made here, on purpose: the Spark workers' step-scaling alarm
+(constructs/cluster/scaling.py). CDK's `scale_on_metric` makes it inside the scaling policy and
+wires it to the policy's step actions; the factory can only make a new alarm, not adopt that
+one, so it stays with its policy and only gets the platform topic added as an alarm action.
 """
 
 from __future__ import annotations
