@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -94,11 +93,6 @@ class AlarmTopic(Construct):
                 endpoint=url,
             )
         self.action = cloudwatch_actions.SnsAction(self.topic)
-
-    def notify(self, alarm: cloudwatch.Alarm) -> None:
-        """Send both the alarm and its recovery, so a quiet inbox means healthy, not unknown."""
-        alarm.add_alarm_action(self.action)
-        alarm.add_ok_action(self.action)
 
     def event_rule_target(
         self, rule_name: str, *, sid: str, message: events.RuleTargetInput | None = None

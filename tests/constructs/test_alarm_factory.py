@@ -66,7 +66,8 @@ def build(
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         actions_enabled=True,
     )
-    topic_by_hand.notify(plain)
+    plain.add_alarm_action(topic_by_hand.action)
+    plain.add_ok_action(topic_by_hand.action)
     topic = factory_stack.node.find_child("Topic")
     assert isinstance(topic, AlarmTopic)
     alarms = PlatformAlarms(factory_stack, "Alarms", topic=topic)
