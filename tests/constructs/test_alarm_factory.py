@@ -4,6 +4,8 @@ same metric and condition, and the topic on ALARM and OK."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -108,3 +110,20 @@ def test_an_unnamed_alarm_stays_unnamed() -> None:
 def test_a_math_expression_alarm_is_made_as_it_was() -> None:
     by_hand, through_factory, _ = build("workers-below-min", _BELOW)
     assert through_factory == by_hand
+
+
+def test_no_module_makes_an_alarm_by_hand() -> None:
+    """One way to make an alarm: PlatformAlarms (or the dashboard's facade, on the same
+    defaults). A `cloudwatch.Alarm(...)` or `metric.create_alarm(...)` elsewhere would skip the
+    platform's action strategy."""
+    repo = Path(__file__).resolve().parents[2]
+    by_hand = re.compile(r"\b(cloudwatch\.Alarm|CfnAlarm|create_alarm)\(")
+    offenders = [
+        f"{path.relative_to(repo)}:{number}"
+        for folder in ("constructs", "stacks")
+        for path in sorted((repo / folder).rglob("*.py"))
+        if path.name != "alarm_factory.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert not offenders, f"alarms made by hand, not through PlatformAlarms: {offenders}"
