@@ -86,6 +86,23 @@ def start(settings: LocalSettings) -> int:
     raise ServerError(f"emulator did not answer within {_STARTUP_TIMEOUT_S:.0f}s")
 
 
+def _exited(pid: int) -> bool:
+    """Whether the emulator process has gone. A server this process started (`start`) stays a
+    zombie that `kill(pid, 0)` still finds until it is reaped, so reap it first; one started by
+    another process (an earlier CLI call) is not our child."""
+    try:
+        reaped, _ = os.waitpid(pid, os.WNOHANG)
+        if reaped:
+            return True
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def stop(settings: LocalSettings) -> bool:
     """Stop this port's emulator (all its state goes with it). False if none was running."""
     pid = running_pid(settings)
@@ -93,14 +110,11 @@ def stop(settings: LocalSettings) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+    while not _exited(pid):
+        if time.monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
             break
         time.sleep(0.1)
-    else:
-        os.kill(pid, signal.SIGKILL)
     settings.pid_file.unlink(missing_ok=True)
     return True
 
