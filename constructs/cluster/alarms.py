@@ -60,7 +60,16 @@ class ClusterAlarms(PlatformAlarms):
         spot_rule_name: str,
     ) -> None:
         super().__init__(scope, construct_id, topic=topic)
-        prefix = worker_group_name
+        self.workers_below_min = self._workers_below_min(worker_group_name, evaluation_periods)
+        self.master_missing = self._master_missing(master_group_name, evaluation_periods)
+        self.master_not_reporting = self._master_not_reporting(
+            master_group_name, metrics, evaluation_periods
+        )
+        self.spot_interruptions = self._spot_interruptions(topic, spot_rule_name)
+
+    def _workers_below_min(
+        self, worker_group_name: str, evaluation_periods: int
+    ) -> cloudwatch.Alarm:
         below_min = cloudwatch.MathExpression(
             expression="in_service - min_size",
             using_metrics={
@@ -70,17 +79,19 @@ class ClusterAlarms(PlatformAlarms):
             label="Workers in service above the minimum",
             period=cdk.Duration.minutes(5),
         )
-        self.workers_below_min = self.add_alarm(
+        return self.add_alarm(
             "WorkersBelowMin",
             below_min,
-            alarm_name=f"{prefix}-below-min",
+            alarm_name=f"{worker_group_name}-below-min",
             description="Fewer Spark workers in service than the group's minimum",
             threshold=0,
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
-        self.master_missing = self.add_alarm(
+
+    def _master_missing(self, master_group_name: str, evaluation_periods: int) -> cloudwatch.Alarm:
+        return self.add_alarm(
             "MasterMissing",
             _group_metric("GroupInServiceInstances", master_group_name),
             alarm_name=f"{master_group_name}-missing",
@@ -90,7 +101,11 @@ class ClusterAlarms(PlatformAlarms):
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
-        self.master_not_reporting = self.add_alarm(
+
+    def _master_not_reporting(
+        self, master_group_name: str, metrics: ClusterMetrics, evaluation_periods: int
+    ) -> cloudwatch.Alarm:
+        return self.add_alarm(
             "MasterNotReporting",
             metrics.metric(
                 "CoresTotal",
@@ -106,9 +121,10 @@ class ClusterAlarms(PlatformAlarms):
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
 
+    def _spot_interruptions(self, topic: AlarmTopic, spot_rule_name: str) -> events.Rule:
         instance = events.EventField.from_path("$.detail.instance-id")
         action = events.EventField.from_path("$.detail.instance-action")
-        self.spot_interruptions = events.Rule(
+        return events.Rule(
             self,
             "SpotInterruptions",
             rule_name=spot_rule_name,

@@ -69,6 +69,38 @@ class TerminationHook:
     timeout_seconds: int
 
 
+def _encrypted_gp3(size_gib: int, key: kms.IKey) -> ec2.BlockDeviceVolume:
+    return ec2.BlockDeviceVolume.ebs(
+        size_gib,
+        volume_type=ec2.EbsDeviceVolumeType.GP3,
+        encrypted=True,
+        kms_key=key,
+        delete_on_termination=True,
+    )
+
+
+def _mixed_instances_policy(
+    launch_template: ec2.LaunchTemplate,
+    instance_types: Sequence[str],
+    spot: SpotDistribution,
+) -> autoscaling.MixedInstancesPolicy:
+    return autoscaling.MixedInstancesPolicy(
+        launch_template=launch_template,
+        launch_template_overrides=[
+            autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(name))
+            for name in instance_types
+        ],
+        instances_distribution=autoscaling.InstancesDistribution(
+            on_demand_base_capacity=spot.on_demand_base_capacity,
+            on_demand_percentage_above_base_capacity=(
+                spot.on_demand_percentage_above_base_capacity
+            ),
+            on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.LOWEST_PRICE,
+            spot_allocation_strategy=autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED,
+        ),
+    )
+
+
 class SparkNodeGroup(Construct):
     """A launch template and an Auto Scaling group in the private subnets of every AZ.
 
@@ -117,14 +149,49 @@ class SparkNodeGroup(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.group_name = group_name
-        self.role = iam.Role(
+        self.role = self._instance_role(node_role)
+        self.launch_template = self._launch_template(
+            node_role=node_role,
+            launch_template_name=launch_template_name,
+            instance_type=instance_types[0],
+            architecture=architecture,
+            volumes=volumes,
+            volume_key=volume_key,
+            security_group=security_group,
+            user_data=user_data,
+            detailed_monitoring=detailed_monitoring,
+        )
+        mixed = (
+            None
+            if spot is None
+            else _mixed_instances_policy(self.launch_template, instance_types, spot)
+        )
+        self.group = self._group(vpc, group_name, capacity, mixed)
+        self._acknowledge_group_findings(mixed_instances=mixed is not None)
+        self.group_arn: str = self._group_arn(group_name)
+        """The group's ARN with its generated ID as a wildcard, for IAM (known only by name)."""
+        self.termination_hook_name: str | None = None
+        if termination_hook is not None:
+            self._add_termination_hook(termination_hook)
+            self.termination_hook_name = termination_hook.name
+
+    def _group_arn(self, group_name: str) -> str:
+        return cdk.Stack.of(self).format_arn(
+            service="autoscaling",
+            resource="autoScalingGroup",
+            resource_name=f"*:autoScalingGroupName/{group_name}",
+            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+    def _instance_role(self, node_role: str) -> iam.Role:
+        role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             description=f"Spark {node_role} instances",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(SSM_CORE_POLICY)],
         )
-        cdk.Validations.of(default_resource(self.role)).acknowledge(
+        cdk.Validations.of(default_resource(role)).acknowledge(
             cdk.Acknowledgment(
                 id=f"AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/{SSM_CORE_POLICY}]",
                 reason="Session Manager replaces SSH (no key pair, no port 22, no public IP): "
@@ -132,28 +199,33 @@ class SparkNodeGroup(Construct):
                 "ec2messages actions, which AWS updates as the agent changes.",
             )
         )
+        return role
+
+    def _launch_template(
+        self,
+        *,
+        node_role: str,
+        launch_template_name: str,
+        instance_type: str,
+        architecture: Literal["arm64", "x86_64"],
+        volumes: Volumes,
+        volume_key: kms.IKey,
+        security_group: ec2.ISecurityGroup,
+        user_data: str,
+        detailed_monitoring: bool,
+    ) -> ec2.LaunchTemplate:
         cpu = (
             ec2.AmazonLinuxCpuType.ARM_64
             if architecture == "arm64"
             else ec2.AmazonLinuxCpuType.X86_64
         )
-
-        def volume(size_gib: int) -> ec2.BlockDeviceVolume:
-            return ec2.BlockDeviceVolume.ebs(
-                size_gib,
-                volume_type=ec2.EbsDeviceVolumeType.GP3,
-                encrypted=True,
-                kms_key=volume_key,
-                delete_on_termination=True,
-            )
-
-        self.launch_template = ec2.LaunchTemplate(
+        return ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
             launch_template_name=launch_template_name,
             version_description=f"Spark {node_role}",
             machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=cpu),
-            instance_type=ec2.InstanceType(instance_types[0]),
+            instance_type=ec2.InstanceType(instance_type),
             role=self.role,
             security_group=security_group,
             user_data=ec2.UserData.custom(user_data),
@@ -165,38 +237,33 @@ class SparkNodeGroup(Construct):
             detailed_monitoring=detailed_monitoring,
             ebs_optimized=True,
             block_devices=[
-                ec2.BlockDevice(device_name=ROOT_DEVICE, volume=volume(volumes.root_gib)),
-                ec2.BlockDevice(device_name=DATA_DEVICE, volume=volume(volumes.data_gib)),
+                ec2.BlockDevice(
+                    device_name=ROOT_DEVICE, volume=_encrypted_gp3(volumes.root_gib, volume_key)
+                ),
+                ec2.BlockDevice(
+                    device_name=DATA_DEVICE, volume=_encrypted_gp3(volumes.data_gib, volume_key)
+                ),
             ],
         )
-        mixed = None
-        if spot is not None:
-            mixed = autoscaling.MixedInstancesPolicy(
-                launch_template=self.launch_template,
-                launch_template_overrides=[
-                    autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(name))
-                    for name in instance_types
-                ],
-                instances_distribution=autoscaling.InstancesDistribution(
-                    on_demand_base_capacity=spot.on_demand_base_capacity,
-                    on_demand_percentage_above_base_capacity=(
-                        spot.on_demand_percentage_above_base_capacity
-                    ),
-                    on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.LOWEST_PRICE,
-                    spot_allocation_strategy=(
-                        autoscaling.SpotAllocationStrategy.PRICE_CAPACITY_OPTIMIZED
-                    ),
-                ),
-            )
-        self.group = autoscaling.AutoScalingGroup(
+
+    def _group(
+        self,
+        vpc: ec2.IVpc,
+        group_name: str,
+        capacity: Capacity,
+        mixed: autoscaling.MixedInstancesPolicy | None,
+    ) -> autoscaling.AutoScalingGroup:
+        return autoscaling.AutoScalingGroup(
             self,
             "Group",
             vpc=vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS),
             auto_scaling_group_name=group_name,
-            launch_template=None if mixed else self.launch_template,
+            # A mixed-instances policy carries the launch template itself; the group takes
+            # one or the other.
+            launch_template=self.launch_template if mixed is None else None,
             mixed_instances_policy=mixed,
-            capacity_rebalance=spot is not None,
+            capacity_rebalance=mixed is not None,
             min_capacity=capacity.min,
             desired_capacity=capacity.desired,
             max_capacity=capacity.max,
@@ -204,6 +271,8 @@ class SparkNodeGroup(Construct):
             health_checks=autoscaling.HealthChecks.ec2(grace_period=cdk.Duration.minutes(10)),
             group_metrics=[autoscaling.GroupMetrics.all()],
         )
+
+    def _acknowledge_group_findings(self, *, mixed_instances: bool) -> None:
         asg = default_resource(self.group)
         cdk.Validations.of(asg).acknowledge(
             cdk.Acknowledgment(
@@ -213,7 +282,7 @@ class SparkNodeGroup(Construct):
                 "(workers below minimum, master missing); the activity history has the rest.",
             )
         )
-        if mixed is not None:
+        if mixed_instances:
             cdk.Validations.of(asg).acknowledge(
                 cdk.Acknowledgment(
                     id="AwsSolutions-EC26",
@@ -227,23 +296,15 @@ class SparkNodeGroup(Construct):
             "desired capacity is a config value on purpose: a deployment sets the group back "
             "to it, and the scaling policies take over from there",
         )
-        self.group_arn: str = cdk.Stack.of(self).format_arn(
-            service="autoscaling",
-            resource="autoScalingGroup",
-            resource_name=f"*:autoScalingGroupName/{group_name}",
-            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+
+    def _add_termination_hook(self, hook: TerminationHook) -> None:
+        self.group.add_lifecycle_hook(
+            "DrainBeforeTermination",
+            lifecycle_hook_name=hook.name,
+            lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
+            heartbeat_timeout=cdk.Duration.seconds(hook.timeout_seconds),
+            default_result=autoscaling.DefaultResult.CONTINUE,
         )
-        """The group's ARN with its generated ID as a wildcard, for IAM (known only by name)."""
-        self.termination_hook_name: str | None = None
-        if termination_hook is not None:
-            self.group.add_lifecycle_hook(
-                "DrainBeforeTermination",
-                lifecycle_hook_name=termination_hook.name,
-                lifecycle_transition=autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
-                heartbeat_timeout=cdk.Duration.seconds(termination_hook.timeout_seconds),
-                default_result=autoscaling.DefaultResult.CONTINUE,
-            )
-            self.termination_hook_name = termination_hook.name
 
     def grant_complete_lifecycle_actions(self) -> iam.Grant:
         """Let this group's own instances heartbeat and complete its lifecycle actions (the

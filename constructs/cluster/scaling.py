@@ -65,65 +65,11 @@ class WorkerScaling(Construct):
         notify: AlarmTopic | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-
-        def query(
-            query_id: str, name: str
-        ) -> autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty:
-            return autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
-                id=query_id,
-                return_data=False,
-                metric_stat=autoscaling.CfnScalingPolicy.TargetTrackingMetricStatProperty(
-                    metric=autoscaling.CfnScalingPolicy.MetricProperty(
-                        namespace=metrics.namespace,
-                        metric_name=name,
-                        dimensions=[
-                            autoscaling.CfnScalingPolicy.MetricDimensionProperty(
-                                name=METRIC_DIMENSION, value=metrics.cluster_name
-                            )
-                        ],
-                    ),
-                    stat="Average",
-                ),
-            )
-
-        self.cores_used_policy = autoscaling.CfnScalingPolicy(
-            self,
-            "CoresUsedTarget",
-            auto_scaling_group_name=group.auto_scaling_group_name,
-            policy_type="TargetTrackingScaling",
-            estimated_instance_warmup=warmup_seconds,
-            target_tracking_configuration=autoscaling.CfnScalingPolicy.TargetTrackingConfigurationProperty(
-                target_value=float(target_cores_used_percent),
-                customized_metric_specification=autoscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
-                    metrics=[
-                        query("used", "CoresUsed"),
-                        query("total", "CoresTotal"),
-                        autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
-                            id="utilisation",
-                            expression="100 * used / total",
-                            label="Cores used (%)",
-                            return_data=True,
-                        ),
-                    ]
-                ),
-            ),
+        self.cores_used_policy = self._cores_used_policy(
+            group, metrics, target_cores_used_percent, warmup_seconds
         )
-        step = workers_per_waiting_app
-        self.waiting_apps_policy = group.scale_on_metric(
-            "WaitingAppsStep",
-            metric=metrics.metric(
-                "WaitingApps", statistic=cloudwatch.Stats.MAXIMUM, period=cdk.Duration.minutes(1)
-            ),
-            scaling_steps=[
-                autoscaling.ScalingInterval(upper=0, change=0),
-                autoscaling.ScalingInterval(lower=1, upper=3, change=step),
-                autoscaling.ScalingInterval(lower=3, upper=10, change=2 * step),
-                autoscaling.ScalingInterval(lower=10, change=4 * step),
-            ],
-            adjustment_type=autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-            evaluation_periods=2,
-            datapoints_to_alarm=2,
-            estimated_instance_warmup=cdk.Duration.seconds(warmup_seconds),
+        self.waiting_apps_policy = _waiting_apps_policy(
+            group, metrics, workers_per_waiting_app, warmup_seconds
         )
         scale_out_alarm = self.waiting_apps_policy.upper_alarm
         if notify is not None and scale_out_alarm is not None:
@@ -137,3 +83,79 @@ class WorkerScaling(Construct):
                 desired_capacity=schedule.desired_capacity,
                 max_capacity=schedule.max_capacity,
             )
+
+    def _cores_used_policy(
+        self,
+        group: autoscaling.AutoScalingGroup,
+        metrics: ClusterMetrics,
+        target_cores_used_percent: int,
+        warmup_seconds: int,
+    ) -> autoscaling.CfnScalingPolicy:
+        # L1: target tracking on a metric-math expression has no L2 yet.
+        return autoscaling.CfnScalingPolicy(
+            self,
+            "CoresUsedTarget",
+            auto_scaling_group_name=group.auto_scaling_group_name,
+            policy_type="TargetTrackingScaling",
+            estimated_instance_warmup=warmup_seconds,
+            target_tracking_configuration=autoscaling.CfnScalingPolicy.TargetTrackingConfigurationProperty(
+                target_value=float(target_cores_used_percent),
+                customized_metric_specification=autoscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
+                    metrics=[
+                        _metric_query(metrics, "used", "CoresUsed"),
+                        _metric_query(metrics, "total", "CoresTotal"),
+                        autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+                            id="utilisation",
+                            expression="100 * used / total",
+                            label="Cores used (%)",
+                            return_data=True,
+                        ),
+                    ]
+                ),
+            ),
+        )
+
+
+def _metric_query(
+    metrics: ClusterMetrics, query_id: str, name: str
+) -> autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty:
+    return autoscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+        id=query_id,
+        return_data=False,
+        metric_stat=autoscaling.CfnScalingPolicy.TargetTrackingMetricStatProperty(
+            metric=autoscaling.CfnScalingPolicy.MetricProperty(
+                namespace=metrics.namespace,
+                metric_name=name,
+                dimensions=[
+                    autoscaling.CfnScalingPolicy.MetricDimensionProperty(
+                        name=METRIC_DIMENSION, value=metrics.cluster_name
+                    )
+                ],
+            ),
+            stat="Average",
+        ),
+    )
+
+
+def _waiting_apps_policy(
+    group: autoscaling.AutoScalingGroup,
+    metrics: ClusterMetrics,
+    step: int,
+    warmup_seconds: int,
+) -> autoscaling.StepScalingPolicy:
+    return group.scale_on_metric(
+        "WaitingAppsStep",
+        metric=metrics.metric(
+            "WaitingApps", statistic=cloudwatch.Stats.MAXIMUM, period=cdk.Duration.minutes(1)
+        ),
+        scaling_steps=[
+            autoscaling.ScalingInterval(upper=0, change=0),
+            autoscaling.ScalingInterval(lower=1, upper=3, change=step),
+            autoscaling.ScalingInterval(lower=3, upper=10, change=2 * step),
+            autoscaling.ScalingInterval(lower=10, change=4 * step),
+        ],
+        adjustment_type=autoscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        evaluation_periods=2,
+        datapoints_to_alarm=2,
+        estimated_instance_warmup=cdk.Duration.seconds(warmup_seconds),
+    )
