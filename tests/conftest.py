@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_aws import use_fake_aws
 from tests.synthesis import PROFILES, Synthesized, synthesize_once
 
 
@@ -36,16 +37,7 @@ def synthesized(request: pytest.FixtureRequest, dev: Synthesized, prod: Synthesi
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials in us-east-1 and no endpoint or profile: no test reaches an account."""
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SECURITY_TOKEN": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
+    use_fake_aws(monkeypatch)
 
 
 # A costly session resource, by the fixture that makes it, and the pytest-xdist group that keeps

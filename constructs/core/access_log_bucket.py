@@ -8,7 +8,12 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 from constructs.core.cfn import default_resource
 from constructs.core.nag import skip_checkov
-from constructs.core.secure_bucket import check_minimum_tls_version
+from constructs.core.secure_bucket import (
+    DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
+    DEFAULT_MINIMUM_TLS_VERSION,
+    DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+    check_minimum_tls_version,
+)
 
 
 class AccessLogBucket(Construct):
@@ -34,9 +39,9 @@ class AccessLogBucket(Construct):
         *,
         expiration_days: int = 365,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
-        minimum_tls_version: float = 1.2,
-        noncurrent_version_expiration_days: int = 90,
-        abort_incomplete_multipart_upload_days: int = 7,
+        minimum_tls_version: float = DEFAULT_MINIMUM_TLS_VERSION,
+        noncurrent_version_expiration_days: int = DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+        abort_incomplete_multipart_upload_days: int = DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
     ) -> None:
         super().__init__(scope, construct_id)
         check_minimum_tls_version(minimum_tls_version)

@@ -43,13 +43,28 @@ class AlarmTopic(Construct):
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
         self.key = RotatingKey(
             self,
             "Key",
             description=f"Encrypts the {topic_name} SNS topic",
             removal_policy=removal_policy,
         )
+        self._allow_cloudwatch_alarms()
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            topic_name=topic_name,
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        self._subscribe("Email", sns.SubscriptionProtocol.EMAIL, email_subscriptions)
+        self._subscribe("Https", sns.SubscriptionProtocol.HTTPS, https_subscriptions)
+        self.action = cloudwatch_actions.SnsAction(self.topic)
+
+    def _allow_cloudwatch_alarms(self) -> None:
+        """Let `cloudwatch.amazonaws.com` use the key, for alarms of this account only: it
+        publishes alarm notifications as that service, not as a role of ours."""
+        stack = cdk.Stack.of(self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsOfThisAccount",
@@ -69,30 +84,16 @@ class AlarmTopic(Construct):
                 },
             )
         )
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=topic_name,
-            master_key=self.key,
-            enforce_ssl=True,
-        )
-        for index, address in enumerate(email_subscriptions):
+
+    def _subscribe(
+        self, id_prefix: str, protocol: sns.SubscriptionProtocol, endpoints: Sequence[str]
+    ) -> None:
+        """One subscription per endpoint; construct IDs `{id_prefix}{index}` (their logical IDs
+        are deployed, so the scheme stays)."""
+        for index, endpoint in enumerate(endpoints):
             sns.Subscription(
-                self,
-                f"Email{index}",
-                topic=self.topic,
-                protocol=sns.SubscriptionProtocol.EMAIL,
-                endpoint=address,
+                self, f"{id_prefix}{index}", topic=self.topic, protocol=protocol, endpoint=endpoint
             )
-        for index, url in enumerate(https_subscriptions):
-            sns.Subscription(
-                self,
-                f"Https{index}",
-                topic=self.topic,
-                protocol=sns.SubscriptionProtocol.HTTPS,
-                endpoint=url,
-            )
-        self.action = cloudwatch_actions.SnsAction(self.topic)
 
     def event_rule_target(
         self, rule_name: str, *, sid: str, message: events.RuleTargetInput | None = None

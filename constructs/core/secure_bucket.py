@@ -15,6 +15,12 @@ from constructs.core.key import RotatingKey
 # The TLS versions S3's `s3:TlsVersion` condition is written with here; older ones are insecure.
 TLS_VERSIONS = (1.2, 1.3)
 
+# The defaults of BucketDefaults' props, one copy for every construct that takes them
+# (SecureBucket, AccessLogBucket, LakeStorage), so that buckets built with no props agree.
+DEFAULT_MINIMUM_TLS_VERSION = 1.2
+DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS = 90
+DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS = 7
+
 
 def check_minimum_tls_version(minimum_tls_version: float) -> None:
     """Refuse a TLS floor below 1.2 (or a version S3 does not know), naming the prop."""
@@ -71,9 +77,9 @@ class SecureBucket(Construct):
         expiration_days: int | None = None,
         bucket_name: str | None = None,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
-        minimum_tls_version: float = 1.2,
-        noncurrent_version_expiration_days: int = 90,
-        abort_incomplete_multipart_upload_days: int = 7,
+        minimum_tls_version: float = DEFAULT_MINIMUM_TLS_VERSION,
+        noncurrent_version_expiration_days: int = DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+        abort_incomplete_multipart_upload_days: int = DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
     ) -> None:
         super().__init__(scope, construct_id)
         check_minimum_tls_version(minimum_tls_version)

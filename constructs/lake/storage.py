@@ -19,7 +19,13 @@ from constructs.core.bucket_grants import (
     grant_objects,
 )
 from constructs.core.key import RotatingKey
-from constructs.core.secure_bucket import BucketDefaults, SecureBucket
+from constructs.core.secure_bucket import (
+    DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
+    DEFAULT_MINIMUM_TLS_VERSION,
+    DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+    BucketDefaults,
+    SecureBucket,
+)
 
 
 @dataclass(frozen=True)
@@ -72,9 +78,9 @@ class LakeStorage(Construct):
         analytics: ZoneAging | None = None,
         access_logs_expiration_days: int = 365,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
-        minimum_tls_version: float = 1.2,
-        noncurrent_version_expiration_days: int = 90,
-        abort_incomplete_multipart_upload_days: int = 7,
+        minimum_tls_version: float = DEFAULT_MINIMUM_TLS_VERSION,
+        noncurrent_version_expiration_days: int = DEFAULT_NONCURRENT_VERSION_EXPIRATION_DAYS,
+        abort_incomplete_multipart_upload_days: int = DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
     ) -> None:
         super().__init__(scope, construct_id)
         self.key = RotatingKey(

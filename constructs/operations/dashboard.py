@@ -81,7 +81,29 @@ class PlatformDashboard(Construct):
         endpoint: EndpointToWatch | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.facade = MonitoringFacade(
+        self.facade = self._facade(dashboard_name, alarm_topic)
+        # The sections appear on the dashboard in the order they are added here.
+        if stream is not None:
+            self._stream(stream)
+        for name in delivery_stream_names:
+            self.facade.monitor_kinesis_firehose(
+                delivery_stream_name=name, is_data_format_conversion_enabled=True
+            )
+        for title, function in (functions or {}).items():
+            self._function(title, function)
+        for job_name in glue_job_names:
+            self.facade.monitor_glue_job(job_name=job_name)
+        for title, group in (auto_scaling_groups or {}).items():
+            self._auto_scaling_group(title, group)
+        if spark_metrics is not None:
+            self._spark(spark_metrics)
+        if kafka is not None:
+            self._kafka(kafka)
+        if endpoint is not None:
+            self._endpoint(endpoint)
+
+    def _facade(self, dashboard_name: str, alarm_topic: AlarmTopic) -> MonitoringFacade:
+        return MonitoringFacade(
             self,
             "Facade",
             # The platform's alarm defaults (constructs/core/alarm_factory.py): an alarm the
@@ -97,42 +119,33 @@ class PlatformDashboard(Construct):
                 create_alarm_dashboard=False,
             ),
         )
-        facade = self.facade
-        if stream is not None:
-            facade.monitor_kinesis_data_stream(
-                stream_name=stream.stream_name,
-                human_readable_name="Events stream (Kinesis)",
-                alarm_friendly_name="EventsStream",
-            )
-        for name in delivery_stream_names:
-            facade.monitor_kinesis_firehose(
-                delivery_stream_name=name, is_data_format_conversion_enabled=True
-            )
-        for title, function in (functions or {}).items():
-            facade.monitor_lambda_function(
-                lambda_function=function,
-                human_readable_name=f"{title} (Lambda)",
-                alarm_friendly_name=_friendly(title),
-            )
-        for job_name in glue_job_names:
-            facade.monitor_glue_job(job_name=job_name)
-        for title, group in (auto_scaling_groups or {}).items():
-            facade.monitor_auto_scaling_group(
-                auto_scaling_group=group,
-                human_readable_name=f"{title} (Auto Scaling)",
-                alarm_friendly_name=_friendly(title),
-            )
-            facade.monitor_ec2_instances(
-                auto_scaling_group=group,
-                human_readable_name=f"{title} (EC2)",
-                alarm_friendly_name=f"{_friendly(title)}Ec2",
-            )
-        if spark_metrics is not None:
-            self._spark(spark_metrics)
-        if kafka is not None:
-            self._kafka(kafka)
-        if endpoint is not None:
-            self._endpoint(endpoint)
+
+    def _stream(self, stream: kinesis.IStream) -> None:
+        self.facade.monitor_kinesis_data_stream(
+            stream_name=stream.stream_name,
+            human_readable_name="Events stream (Kinesis)",
+            alarm_friendly_name="EventsStream",
+        )
+
+    def _function(self, title: str, function: lambda_.IFunction) -> None:
+        self.facade.monitor_lambda_function(
+            lambda_function=function,
+            human_readable_name=f"{title} (Lambda)",
+            alarm_friendly_name=_friendly(title),
+        )
+
+    def _auto_scaling_group(self, title: str, group: autoscaling.IAutoScalingGroup) -> None:
+        """The group's own section, then its instances' (EC2) section."""
+        self.facade.monitor_auto_scaling_group(
+            auto_scaling_group=group,
+            human_readable_name=f"{title} (Auto Scaling)",
+            alarm_friendly_name=_friendly(title),
+        )
+        self.facade.monitor_ec2_instances(
+            auto_scaling_group=group,
+            human_readable_name=f"{title} (EC2)",
+            alarm_friendly_name=f"{_friendly(title)}Ec2",
+        )
 
     def _spark(self, metrics: ClusterMetrics) -> None:
         self.facade.monitor_custom(

@@ -22,6 +22,7 @@ from lake_schema import EVENTS
 from local_deploy.firehose.parquet import TableSchema
 from local_deploy.glue_job_run import JobRunSummary, bookmark_file, run_job
 from moto_cfn_models.glue_job_runs import install_job_run_reports
+from tests.fake_aws import use_fake_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -107,14 +108,7 @@ def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
     """Two runs: the first over two Firehose files, the second after one more file lands."""
     state_dir = tmp_path_factory.mktemp("local-state")
     patch = pytest.MonkeyPatch()
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        patch.setenv(name, value)
-    patch.delenv("AWS_ENDPOINT_URL", raising=False)
-    patch.delenv("AWS_PROFILE", raising=False)
+    use_fake_aws(patch, REGION)
     install_job_run_reports()
     with mock_aws():
         glue, s3 = boto3.client("glue", region_name=REGION), boto3.client("s3", region_name=REGION)

@@ -38,6 +38,7 @@ from ml_pipeline.definition import (
     processing_step,
 )
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
+from tests.fake_aws import use_fake_aws
 
 ML_DIR = Path(__file__).resolve().parents[2] / "ml"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ml"))
@@ -123,14 +124,7 @@ class Account:
 @pytest.fixture(scope="package")
 def account() -> Iterator[Account]:
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-        }.items():
-            patch.setenv(name, value)
-        patch.delenv("AWS_ENDPOINT_URL", raising=False)
-        patch.delenv("AWS_PROFILE", raising=False)
+        use_fake_aws(patch, REGION)
         moto_cfn_models.register()
         sagemaker_local.install(synchronous=True)
         with time_machine.travel(T0, tick=True), mock_aws():

@@ -47,3 +47,16 @@ def single(template: dict[str, Any], resource_type: str) -> tuple[str, dict[str,
 
 def of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {k: r for k, r in template["Resources"].items() if r["Type"] == resource_type}
+
+
+def steps_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every step of a pipeline definition by name, the steps inside a Condition's branches
+    included, in document order (a Condition's branches right after it)."""
+    found: dict[str, dict[str, Any]] = {}
+    pending = list(document["Steps"])
+    while pending:
+        step = pending.pop(0)
+        found[step["Name"]] = step
+        if step["Type"] == "Condition":
+            pending[0:0] = step["Arguments"]["IfSteps"] + step["Arguments"]["ElseSteps"]
+    return found

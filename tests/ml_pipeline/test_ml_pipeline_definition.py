@@ -28,6 +28,7 @@ from ml_pipeline.definition import (
 )
 from ml_pipeline.instance_storage import has_local_instance_storage
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
+from tests.ml_pipeline.template_values import steps_by_name
 
 REPORT = PropertyFile("Report", "evaluation", "evaluation.json")
 
@@ -65,16 +66,6 @@ def _settings(**changes: object) -> TrainingPipelineSettings:
         model_package_group_name="group",
     )
     return dataclasses.replace(base, **changes)
-
-
-def _steps(document: dict) -> dict[str, dict]:
-    found, pending = {}, list(document["Steps"])
-    while pending:
-        step = pending.pop(0)
-        found[step["Name"]] = step
-        if step["Type"] == "Condition":
-            pending[0:0] = step["Arguments"]["IfSteps"] + step["Arguments"]["ElseSteps"]
-    return found
 
 
 # --- the generic model ---------------------------------------------------------------------------
@@ -173,16 +164,16 @@ def test_construction_errors_name_the_problem() -> None:
 
 def test_training_pipeline_renders_and_orders_steps() -> None:
     document = build_training_pipeline(_settings()).render()
-    assert list(_steps(document)) == [
+    assert list(steps_by_name(document)) == [
         "Prepare", "Train", "Evaluate", "CheckMetric", "PackageModel", "RegisterModel",
         "MetricBelowThreshold",
     ]  # fmt: skip
-    (condition,) = _steps(document)["CheckMetric"]["Arguments"]["Conditions"]
+    (condition,) = steps_by_name(document)["CheckMetric"]["Arguments"]["Conditions"]
     assert condition["RightValue"] == 0.8
 
 
 def test_on_demand_training_has_no_spot_settings() -> None:
-    train = _steps(build_training_pipeline(_settings(spot_training=False)).render())["Train"]
+    train = steps_by_name(build_training_pipeline(_settings(spot_training=False)).render())["Train"]
     arguments = train["Arguments"]
     assert "EnableManagedSpotTraining" not in arguments
     assert arguments["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600}
@@ -190,11 +181,11 @@ def test_on_demand_training_has_no_spot_settings() -> None:
 
 
 def test_volume_key_only_where_the_instance_has_no_local_storage() -> None:
-    steps = _steps(
+    steps = steps_by_name(
         build_training_pipeline(_settings(training_instance_type="ml.p3.2xlarge")).render()
     )
     assert steps["Train"]["Arguments"]["ResourceConfig"]["VolumeKmsKeyId"].startswith("arn:")
-    steps = _steps(build_training_pipeline(_settings()).render())
+    steps = steps_by_name(build_training_pipeline(_settings()).render())
     assert "VolumeKmsKeyId" not in steps["Train"]["Arguments"]["ResourceConfig"]
 
 
@@ -205,7 +196,7 @@ def test_hyperparameters_must_match_the_training_script() -> None:
 
 def test_metric_path_follows_the_configured_metric() -> None:
     document = build_training_pipeline(_settings(metric_name="f1_macro")).render()
-    (condition,) = _steps(document)["CheckMetric"]["Arguments"]["Conditions"]
+    (condition,) = steps_by_name(document)["CheckMetric"]["Arguments"]["Conditions"]
     assert condition["LeftValue"]["Std:JsonGet"]["Path"] == "metrics.f1_macro"
 
 

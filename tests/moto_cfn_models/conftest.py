@@ -11,17 +11,14 @@ import pytest
 from moto import mock_aws
 
 import moto_cfn_models
+from tests.fake_aws import use_fake_aws
 
 REGION = "us-east-1"
 
 
 @pytest.fixture(autouse=True)
 def _aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    use_fake_aws(monkeypatch, REGION)
 
 
 class Cfn:

@@ -18,7 +18,7 @@ from ml import contract
 from platform_config import ConfigError, parse_profile
 from platform_config.ml import Hyperparameters
 from stacks.ml import MlStack
-from tests.ml_pipeline.template_values import of_type, resolve_body, single
+from tests.ml_pipeline.template_values import of_type, resolve_body, single, steps_by_name
 from tests.synthesis import Synthesized, cdk_json_context
 
 STACK = "MlStack"
@@ -55,17 +55,6 @@ def template(synthesized: Synthesized) -> dict[str, Any]:
 def definition(synthesized: Synthesized) -> dict[str, Any]:
     _, pipeline = single(template(synthesized), "AWS::SageMaker::Pipeline")
     return resolve_body(pipeline["Properties"]["PipelineDefinition"]["PipelineDefinitionBody"])
-
-
-def steps_by_name(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    pending = list(document["Steps"])
-    while pending:
-        step = pending.pop(0)
-        found[step["Name"]] = step
-        if step["Type"] == "Condition":
-            pending[0:0] = step["Arguments"]["IfSteps"] + step["Arguments"]["ElseSteps"]
-    return found
 
 
 def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
