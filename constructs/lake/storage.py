@@ -6,18 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 
 from constructs import Construct
 from constructs.core.access_log_bucket import AccessLogBucket
-from constructs.core.bucket_grants import (
-    KEY_READ,
-    KEY_READ_WRITE,
-    OBJECT_READ,
-    OBJECT_READ_WRITE_DELETE,
-    grant_objects,
-)
 from constructs.core.key import RotatingKey
 from constructs.core.secure_bucket import (
     DEFAULT_ABORT_MULTIPART_UPLOAD_DAYS,
@@ -46,8 +38,9 @@ class LakeStorage(Construct):
     with one rotating lake key (so a consumer needs one key grant, not four), logging to one
     access-log bucket.
 
-    Consumers get access through `grant_zone_read` and `grant_zone_read_write`, which grant on
-    a zone's objects under given prefixes and on the lake key together.
+    Consumers in other stacks take a zone as an `s3.IBucket` and get access through
+    `constructs.core.bucket_grants.grant_objects`, which grants on the objects under given
+    prefixes and on the lake key together: one way to grant, whoever holds the bucket.
 
     :param results_expiration_days: days after which Athena query results expire.
     :param key_alias: the lake key's alias.
@@ -129,47 +122,3 @@ class LakeStorage(Construct):
     @property
     def zones(self) -> dict[str, s3.IBucket]:
         return {"raw": self.raw, "curated": self.curated, "analytics": self.analytics}
-
-    def zone(self, zone: str) -> s3.IBucket:
-        """The bucket of `zone` (raw, curated, analytics), or a ValueError naming the zones."""
-        if zone not in self.zones:
-            raise ValueError(f"zone {zone!r} is not a lake zone; allowed: {sorted(self.zones)}")
-        return self.zones[zone]
-
-    def grant_zone_read(
-        self,
-        grantee: iam.IGrantable,
-        zone: str,
-        prefixes: Sequence[str] = ("",),
-        *,
-        list_prefixes: bool = False,
-    ) -> iam.Grant:
-        """Read the objects of `zone` under `prefixes` (and list them if `list_prefixes`), and
-        decrypt them with the lake key (`kms:Decrypt`)."""
-        return grant_objects(
-            grantee,
-            self.zone(zone),
-            actions=OBJECT_READ,
-            objects=[f"{prefix}*" for prefix in prefixes],
-            list_prefixes=list_prefixes,
-            key_actions=KEY_READ,
-        )
-
-    def grant_zone_read_write(
-        self,
-        grantee: iam.IGrantable,
-        zone: str,
-        prefixes: Sequence[str] = ("",),
-        *,
-        list_prefixes: bool = False,
-    ) -> iam.Grant:
-        """Read, write and delete the objects of `zone` under `prefixes` (and list them if
-        `list_prefixes`), and decrypt and encrypt with the lake key."""
-        return grant_objects(
-            grantee,
-            self.zone(zone),
-            actions=OBJECT_READ_WRITE_DELETE,
-            objects=[f"{prefix}*" for prefix in prefixes],
-            list_prefixes=list_prefixes,
-            key_actions=KEY_READ_WRITE,
-        )

@@ -1,4 +1,4 @@
-"""The owners' grants (constructs/core/bucket_grants.py, LakeStorage, S3Location,
+"""The owners' grants (constructs/core/bucket_grants.py, S3Location,
 GlueSecurityConfiguration, XgboostImage): the statements each writes, built in a bare stack
 from props alone (no profile is parsed).
 
@@ -26,7 +26,6 @@ from constructs.core.bucket_grants import (
 )
 from constructs.core.key import RotatingKey
 from constructs.lake.glue_security import GlueSecurityConfiguration, glue_log_groups_arn
-from constructs.lake.storage import LakeStorage
 from constructs.ml.model_serving import S3Location
 from constructs.ml.xgboost_image import XgboostImage
 from tests.synthesis import cdk_json_context
@@ -147,53 +146,6 @@ def test_grant_objects_takes_another_key_and_key_conditions() -> None:
             ]
         },
     }
-
-
-def _storage(stack: cdk.Stack) -> LakeStorage:
-    return LakeStorage(stack, "Storage", results_expiration_days=7, key_alias="alias/lake")
-
-
-def test_lake_storage_grant_zone_read_reads_the_prefixes_and_decrypts_with_the_lake_key() -> None:
-    stack, role = _stack()
-    storage = _storage(stack)
-    grant = storage.grant_zone_read(role, "curated", ["events/", "quarantine/"], list_prefixes=True)
-    assert grant.success
-    statements = _by_actions(_statements(stack))
-    assert set(statements) == {("s3:GetObject",), ("s3:ListBucket",), ("kms:Decrypt",)}
-    assert statements[("s3:GetObject",)]["Resource"] == [
-        _resolve(stack, storage.curated.arn_for_objects("events/*")),
-        _resolve(stack, storage.curated.arn_for_objects("quarantine/*")),
-    ]
-    assert statements[("s3:ListBucket",)]["Condition"] == {
-        "StringLike": {"s3:prefix": ["events/*", "quarantine/*"]}
-    }
-    assert statements[("kms:Decrypt",)]["Resource"] == _resolve(stack, storage.key.key_arn)
-
-
-def test_lake_storage_grant_zone_read_write_writes_deletes_and_encrypts() -> None:
-    stack, role = _stack()
-    storage = _storage(stack)
-    storage.grant_zone_read_write(role, "analytics", ["reports/"])
-    statements = _by_actions(_statements(stack))
-    objects = (
-        "s3:AbortMultipartUpload",
-        "s3:DeleteObject",
-        "s3:GetObject",
-        "s3:PutObject",
-    )
-    assert set(statements) == {objects, tuple(sorted(KEY_READ_WRITE))}
-    assert statements[objects]["Resource"] == _resolve(
-        stack, storage.analytics.arn_for_objects("reports/*")
-    )
-    assert statements[tuple(sorted(KEY_READ_WRITE))]["Resource"] == _resolve(
-        stack, storage.key.key_arn
-    )
-
-
-def test_lake_storage_names_the_zones_when_given_an_unknown_one() -> None:
-    stack, role = _stack()
-    with pytest.raises(ValueError, match=r"'gold' is not a lake zone; allowed: \['analytics'"):
-        _storage(stack).grant_zone_read(role, "gold")
 
 
 def test_s3_location_grant_on_a_prefix_with_its_key_and_listing() -> None:
