@@ -11,23 +11,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from constructs.ml.approval_deployer import ApprovalDeployer
-from constructs.ml.endpoint_spec import EndpointSpec
 from constructs.ml.model_serving import S3Location
 from tests.constructs.bare import bare_stack, synthesized
-
-KEY_ARN = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-SPEC = EndpointSpec(
-    endpoint_name="demo-endpoint",
-    instance_type="ml.g5.xlarge",
-    min_capacity=1,
-    max_capacity=3,
-    target_invocations_per_instance=50,
-    data_capture_s3_uri="s3://capture-bucket/capture",
-    data_capture_sampling_percentage=20,
-    kms_key_arn=KEY_ARN,
-    subnet_ids=("subnet-0a1b2c3d4e5f60718",),
-    security_group_ids=("sg-0a1b2c3d4e5f60718",),
-)
+from tests.constructs.endpoint_props import SPEC
 
 
 def _built() -> Template:
