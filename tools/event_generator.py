@@ -222,6 +222,15 @@ def _malform(
     return _encode(damaged), dated
 
 
+def _check_rates_and_start(malformed_rate: float, late_rate: float, start: datetime | None) -> None:
+    """The checks both generators make on their shared arguments, one error each."""
+    for name, rate in (("malformed_rate", malformed_rate), ("late_rate", late_rate)):
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{name} must be between 0 and 1, got {rate}")
+    if start is not None and start.utcoffset() is None:
+        raise ValueError(f"start must be timezone-aware, got {start.isoformat()}")
+
+
 def generate_events(
     count: int,
     *,
@@ -233,11 +242,7 @@ def generate_events(
     """Yield `count` events in emit order, starting at `start` (default DEFAULT_START)."""
     if count < 0:
         raise ValueError(f"count must be >= 0, got {count}")
-    for name, rate in (("malformed_rate", malformed_rate), ("late_rate", late_rate)):
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1, got {rate}")
-    if start is not None and start.utcoffset() is None:
-        raise ValueError(f"start must be timezone-aware, got {start.isoformat()}")
+    _check_rates_and_start(malformed_rate, late_rate, start)
 
     rng = random.Random(seed)
     sim = _Simulation(rng, count)
@@ -283,11 +288,7 @@ def generate_sessions(
     """
     if sessions < 0:
         raise ValueError(f"sessions must be >= 0, got {sessions}")
-    for name, rate in (("malformed_rate", malformed_rate), ("late_rate", late_rate)):
-        if not 0.0 <= rate <= 1.0:
-            raise ValueError(f"{name} must be between 0 and 1, got {rate}")
-    if start is not None and start.utcoffset() is None:
-        raise ValueError(f"start must be timezone-aware, got {start.isoformat()}")
+    _check_rates_and_start(malformed_rate, late_rate, start)
 
     rng = random.Random(seed)
     sim = _Simulation(rng, sessions * 4)  # about four events a session sizes the user pool
