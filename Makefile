@@ -20,6 +20,11 @@ CDK_ARGS := --no-notices -c env=$(ENV)
 export PATH := $(BIN):$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# Python caches bytecode (and pytest its assertion-rewritten tests) in __pycache__, except where
+# PYTHONDONTWRITEBYTECODE is set, as on these CI machines: then every synth recompiles the app's
+# modules (about 1.5 s of a synth) and every test worker re-parses and rewrites all 200-odd test
+# modules (about 3.5 s of its collection). A stale .pyc is never used: Python checks the source.
+unexport PYTHONDONTWRITEBYTECODE
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
@@ -27,7 +32,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help install bytecode synth test test-clock lint snapshot-update deploy diff bench-synth clean
+.PHONY: help install synth test test-clock lint snapshot-update deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local demo-local
 
 help: ## List the targets
@@ -53,15 +58,7 @@ $(NODE_STAMP): package.json package-lock.json $(RUNTIME_STAMP)
 
 install: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP) ## Create .venv (Python pins, Node 24) and node_modules (CDK CLI)
 
-# Python caches bytecode on first import, except where PYTHONDONTWRITEBYTECODE is set (as on
-# these CI machines): then every synth recompiles the app's modules, about 1.5 s of a 4 s synth.
-# Compiling them ahead is cheap (up-to-date files are skipped) and a stale .pyc is never used
-# (Python compares it with the source's mtime).
-APP_PACKAGES := app.py stacks constructs platform_config lake_schema ml ml_pipeline spark_cluster
-bytecode: $(RUNTIME_STAMP)
-	@$(BIN)/python -m compileall -q $(APP_PACKAGES) >/dev/null
-
-synth: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Synthesize every stack of ENV (default dev) into cdk.out/
+synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Synthesize every stack of ENV (default dev) into cdk.out/
 	$(CDK) synth $(CDK_ARGS) --quiet
 	@ls cdk.out/*.template.json
 
@@ -90,7 +87,7 @@ test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK=
 cost: synth ## Monthly idle cost of ENV from its synthesized templates (dated prices: ops/prices.json)
 	$(BIN)/python -m ops.cost cdk.out --env $(ENV)
 
-diagram: $(DEV_STAMP) $(NODE_STAMP) bytecode ## Regenerate docs/architecture.{md,dot,svg} from the dev templates
+diagram: $(DEV_STAMP) $(NODE_STAMP) ## Regenerate docs/architecture.{md,dot,svg} from the dev templates
 	$(CDK) synth --no-notices -c env=dev --quiet -o cdk.dev.out
 	$(BIN)/python -m ops.diagram cdk.dev.out --env dev --out docs
 
@@ -101,7 +98,7 @@ $(CHECKOV_STAMP): ops/checkov-lock.txt | $(VENV)/bin/python
 	$(CHECKOV_VENV)/bin/pip install --quiet --no-deps -r ops/checkov-lock.txt
 	touch $@
 
-checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## checkov, offline, over every template of dev and prod: 0 failed
+checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, over every template of dev and prod: 0 failed
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
 	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
 
@@ -114,14 +111,14 @@ lint: install synth checkov ## ruff, mypy --strict, cfn-lint on the synthesized 
 snapshot-update: install ## Accept template changes into the snapshot tests
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
 
-deploy: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Deploy ENV to the AWS account of your credentials
+deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
 	$(CDK) bootstrap $(CDK_ARGS)
 	$(CDK) deploy --all $(CDK_ARGS) --require-approval broadening
 
-diff: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Show what a deploy of ENV would change in your account
+diff: $(RUNTIME_STAMP) $(NODE_STAMP) ## Show what a deploy of ENV would change in your account
 	$(CDK) diff --all $(CDK_ARGS)
 
-bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) bytecode ## Time synth of the whole app against an empty CDK app
+bench-synth: $(RUNTIME_STAMP) $(NODE_STAMP) ## Time synth of the whole app against an empty CDK app
 	$(BIN)/python bench/synth.py --env $(ENV)
 
 # Local deploys: a moto server (with moto_cfn_models) on localhost:$(LOCAL_PORT), no AWS account.
