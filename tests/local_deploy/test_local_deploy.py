@@ -10,6 +10,7 @@ import pytest
 
 from local_deploy import cdk_cli, coverage, deployment
 from local_deploy.settings import LocalSettings
+from local_deploy.smoke import CheckResult
 
 pytestmark = pytest.mark.local_deploy
 
@@ -32,20 +33,26 @@ def test_every_resource_is_created(deployed: LocalSettings) -> None:
     assert created > 0
 
 
-def test_smoke_checks_pass(deployed: LocalSettings) -> None:
-    stacks = deployment.assembly_stacks(deployed.assembly_dir)
-    results = deployment.smoke(deployed, stacks)
-    failures = [f"{r.stack_id}.{r.name}: {r.detail}" for r in results if not r.passed]
+@pytest.fixture(scope="module")
+def first_smoke(deployed: LocalSettings) -> list[CheckResult]:
+    """The smoke battery's first run on the session's deployment, shared by the two tests below
+    (a run takes about 8 s)."""
+    return deployment.smoke(deployed, deployment.assembly_stacks(deployed.assembly_dir))
+
+
+def test_smoke_checks_pass(first_smoke: list[CheckResult]) -> None:
+    failures = [f"{r.stack_id}.{r.name}: {r.detail}" for r in first_smoke if not r.passed]
     assert failures == []
-    assert "NetworkStack" in {r.stack_id for r in results}
+    assert "NetworkStack" in {r.stack_id for r in first_smoke}
 
 
-def test_smoke_checks_pass_again_on_the_same_deployment(deployed: LocalSettings) -> None:
-    # `local_deploy report` may be run any number of times: the second ML approval updates the
-    # endpoint that the first one created (UpdateEndpoint, which moto_cfn_models adds to moto).
-    stacks = deployment.assembly_stacks(deployed.assembly_dir)
-    deployment.smoke(deployed, stacks)
-    again = deployment.smoke(deployed, stacks)
+def test_smoke_checks_pass_again_on_the_same_deployment(
+    deployed: LocalSettings, first_smoke: list[CheckResult]
+) -> None:
+    # A second run, after `first_smoke`: `local_deploy report` may be run any number of times;
+    # the second ML approval updates the endpoint that the first one created (UpdateEndpoint,
+    # which moto_cfn_models adds to moto).
+    again = deployment.smoke(deployed, deployment.assembly_stacks(deployed.assembly_dir))
     assert [f"{r.stack_id}.{r.name}: {r.detail}" for r in again if not r.passed] == []
     approval = next(r for r in again if r.name == "approval_deploys_endpoint_with_autoscaling")
     assert "endpoint" in approval.detail
