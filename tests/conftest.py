@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fake_aws import use_fake_aws
+from tests.stacks.streaming_testkit import MSK_MODES, ModeApp
 from tests.synthesis import PROFILES, Synthesized, synthesize_once
 
 
@@ -34,6 +35,13 @@ def synthesized(request: pytest.FixtureRequest, dev: Synthesized, prod: Synthesi
     return {"dev": dev, "prod": prod}[request.param]
 
 
+@pytest.fixture(scope="session", params=MSK_MODES)
+def msk_mode_app(request: pytest.FixtureRequest, shared_tmp: Path) -> ModeApp:
+    """Each MSK mode's app (the profiles ship with MSK off), synthesized once per run: read by
+    tests/stacks/test_streaming_msk_modes.py and scanned by checkov."""
+    return ModeApp(request.param, shared_tmp)
+
+
 @pytest.fixture
 def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     """Dummy credentials in us-east-1 and no endpoint or profile: no test reaches an account."""
@@ -42,9 +50,9 @@ def aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
 
 # A costly session resource, by the fixture that makes it, and the pytest-xdist group that keeps
 # every test using it on one worker (`--dist loadgroup`), so that it is made once per run: the
-# local Spark session (a JVM start) and a checkov run over a profile's templates (about 10 s).
+# local Spark session (a JVM start) and the checkov run over every template set (about 15 s).
 # The local deployment (a minute to deploy) goes by its `local_deploy` mark.
-_SHARED_RESOURCE_GROUPS = {"spark": "spark", "checkov_result": "checkov"}
+_SHARED_RESOURCE_GROUPS = {"spark": "spark", "checkov_results": "checkov"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the group marks

@@ -12,6 +12,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
+from filelock import FileLock
 
 from app import create_app
 from platform_config import PlatformConfig, parse_profile
@@ -124,21 +125,35 @@ def msk_profile(mode: str) -> PlatformConfig:
     return parse_profile("dev", raw)
 
 
+MSK_MODES = ("serverless", "provisioned")
+
+
 class ModeApp:
-    def __init__(self, mode: str, outdir: Path) -> None:
+    """The Alerting, Network, DataLake and Streaming stacks of the dev profile with MSK on in
+    `mode`, synthesized into `shared_dir` by whichever pytest-xdist worker gets there first (as
+    tests/synthesis.py does for the profiles): the MSK tests and checkov read the same files."""
+
+    def __init__(self, mode: str, shared_dir: Path) -> None:
         self.mode = mode
         self.config = msk_profile(mode)
-        app = create_app(context=cdk_json_context(), outdir=str(outdir))
+        self.outdir = shared_dir / f"cdk.out.msk-{mode}"
+        done = self.outdir / "synthesized"
+        with FileLock(shared_dir / f"cdk.out.msk-{mode}.lock"):
+            if not done.exists():
+                self._synthesize()
+                done.touch()
+        self.template_json = json.loads((self.outdir / f"{STACK}.template.json").read_text())
+        self.template = Template.from_json(self.template_json)
+
+    def _synthesize(self) -> None:
+        app = create_app(context=cdk_json_context(), outdir=str(self.outdir))
         cdk.Validations.of(app).add_plugins(
             AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
         )
         topic = AlertingStack(app, "AlertingStack", config=self.config).alarm_topic
         network = NetworkStack(app, "NetworkStack", config=self.config)
         lake = DataLakeStack(app, "DataLakeStack", config=self.config)
-        self.stack = StreamingStack(
+        StreamingStack(
             app, STACK, config=self.config, network=network, lake=lake, alarm_topic=topic
         )
         app.synth()
-        self.outdir = outdir
-        self.template_json = json.loads((outdir / f"{STACK}.template.json").read_text())
-        self.template = Template.from_json(self.template_json)

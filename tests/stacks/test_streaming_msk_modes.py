@@ -1,5 +1,5 @@
-"""StreamingStack with MSK on: each mode (serverless, provisioned) synthesized once, in a
-module-scoped app, and checked with cdk-nag and cfn-lint like the real app."""
+"""StreamingStack with MSK on: each mode (serverless, provisioned) synthesized once per run
+(tests/conftest.py: msk_mode_app), and checked with cdk-nag and cfn-lint like the real app."""
 
 from __future__ import annotations
 
@@ -22,24 +22,19 @@ from tests.stacks.streaming_testkit import (
 )
 
 
-@pytest.fixture(scope="module", params=["serverless", "provisioned"])
-def mode_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> ModeApp:
-    return ModeApp(request.param, tmp_path_factory.mktemp(f"cdk.out.msk-{request.param}"))
-
-
-def test_each_msk_mode_is_nag_and_lint_clean(mode_app: ModeApp) -> None:
-    report = json.loads((mode_app.outdir / "validation-report.json").read_text())
+def test_each_msk_mode_is_nag_and_lint_clean(msk_mode_app: ModeApp) -> None:
+    report = json.loads((msk_mode_app.outdir / "validation-report.json").read_text())
     assert [p for p in report["pluginReports"] if p["conclusion"] != "success"] == []
     matches = lint_file(
-        mode_app.outdir / f"{STACK}.template.json",
+        msk_mode_app.outdir / f"{STACK}.template.json",
         config=ManualArgs(regions=["us-east-1", "eu-west-1"]),
     )
     assert [str(m) for m in matches if m.rule.id[0] in "EW"] == []
 
 
-def test_msk_mode_acknowledgements_are_the_expected_ones(mode_app: ModeApp) -> None:
+def test_msk_mode_acknowledgements_are_the_expected_ones(msk_mode_app: ModeApp) -> None:
     found: dict[str, list[str]] = {}
-    for logical_id, resource in mode_app.template_json["Resources"].items():
+    for logical_id, resource in msk_mode_app.template_json["Resources"].items():
         rules = resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
         for rule in rules:
             found.setdefault(rule["id"].split("[")[0], []).append(logical_id)
@@ -53,7 +48,7 @@ def test_msk_mode_acknowledgements_are_the_expected_ones(mode_app: ModeApp) -> N
     assert len(found["AwsSolutions-KDF1"]) == 2  # one per delivery stream
     iam5 = [
         rule["id"]
-        for resource in mode_app.template_json["Resources"].values()
+        for resource in msk_mode_app.template_json["Resources"].values()
         for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", [])
         if rule["id"].startswith("AwsSolutions-IAM5")
     ]
@@ -62,8 +57,8 @@ def test_msk_mode_acknowledgements_are_the_expected_ones(mode_app: ModeApp) -> N
     assert sum(":group/" in finding for finding in iam5) == 1
 
 
-def test_msk_client_security_group_allows_only_configured_clients(mode_app: ModeApp) -> None:
-    _, group = only(resources(mode_app.template, "AWS::EC2::SecurityGroup"))
+def test_msk_client_security_group_allows_only_configured_clients(msk_mode_app: ModeApp) -> None:
+    _, group = only(resources(msk_mode_app.template, "AWS::EC2::SecurityGroup"))
     props = group["Properties"]
     assert props["SecurityGroupIngress"] == [
         {
@@ -79,15 +74,15 @@ def test_msk_client_security_group_allows_only_configured_clients(mode_app: Mode
     assert egress["CidrIp"] == "255.255.255.255/32"
 
 
-def test_msk_firehose_reads_the_topic_into_the_same_table(mode_app: ModeApp) -> None:
-    template = mode_app.template
+def test_msk_firehose_reads_the_topic_into_the_same_table(msk_mode_app: ModeApp) -> None:
+    template = msk_mode_app.template
     kafka = delivery_stream(template, "MSKAsSource")
     kinesis = delivery_stream(template, "KinesisStreamAsSource")
     source = kafka["MSKSourceConfiguration"]
     assert source["TopicName"] == "events"
     assert source["AuthenticationConfiguration"]["Connectivity"] == "PRIVATE"
-    assert source["MSKClusterARN"] == {"Ref": kafka_cluster_id(mode_app)}
-    assert_lands_in_the_raw_zone_as_parquet(kafka, mode_app.config)
+    assert source["MSKClusterARN"] == {"Ref": kafka_cluster_id(msk_mode_app)}
+    assert_lands_in_the_raw_zone_as_parquet(kafka, msk_mode_app.config)
     # Same transform, same conversion, same partitioning: one table for both paths.
     same = ("Prefix", "ErrorOutputPrefix", "DataFormatConversionConfiguration", "BucketARN")
     for key in same:
@@ -123,12 +118,12 @@ def test_msk_firehose_reads_the_topic_into_the_same_table(mode_app: ModeApp) -> 
     assert "kafka:CreateVpcConnection" in statement["Action"]
     kafka_id = next(
         logical_id
-        for logical_id, r in mode_app.template_json["Resources"].items()
+        for logical_id, r in msk_mode_app.template_json["Resources"].items()
         if r["Type"] == "AWS::KinesisFirehose::DeliveryStream"
         and r["Properties"]["DeliveryStreamType"] == "MSKAsSource"
     )
     policy_id = next(iter(resources(template, "AWS::MSK::ClusterPolicy")))
-    assert policy_id in mode_app.template_json["Resources"][kafka_id]["DependsOn"]
+    assert policy_id in msk_mode_app.template_json["Resources"][kafka_id]["DependsOn"]
     # Its own freshness and conversion alarms, by delivery stream name.
     dimensions = [
         a["Properties"].get("Dimensions", [])
@@ -139,43 +134,43 @@ def test_msk_firehose_reads_the_topic_into_the_same_table(mode_app: ModeApp) -> 
     ] in dimensions
 
 
-def kafka_cluster_id(mode_app: ModeApp) -> str:
-    kind = "AWS::MSK::ServerlessCluster" if mode_app.mode == "serverless" else "AWS::MSK::Cluster"
-    cluster_id, _ = only(resources(mode_app.template, kind))
+def kafka_cluster_id(app: ModeApp) -> str:
+    kind = "AWS::MSK::ServerlessCluster" if app.mode == "serverless" else "AWS::MSK::Cluster"
+    cluster_id, _ = only(resources(app.template, kind))
     return cluster_id
 
 
-def private_subnet_count(mode_app: ModeApp) -> int:
-    return mode_app.config.network.max_azs
+def private_subnet_count(msk_mode_app: ModeApp) -> int:
+    return msk_mode_app.config.network.max_azs
 
 
-def test_serverless_cluster(mode_app: ModeApp) -> None:
-    if mode_app.mode != "serverless":
+def test_serverless_cluster(msk_mode_app: ModeApp) -> None:
+    if msk_mode_app.mode != "serverless":
         pytest.skip("serverless mode only")
-    template = mode_app.template
+    template = msk_mode_app.template
     _, cluster = only(resources(template, "AWS::MSK::ServerlessCluster"))
     props = cluster["Properties"]
     assert props["ClusterName"] == "dataplatform-dev-events"
     assert props["ClientAuthentication"] == {"Sasl": {"Iam": {"Enabled": True}}}
     (vpc_config,) = props["VpcConfigs"]
-    assert len(vpc_config["SubnetIds"]) == private_subnet_count(mode_app)
+    assert len(vpc_config["SubnetIds"]) == private_subnet_count(msk_mode_app)
     assert "privateSubnet" in json.dumps(vpc_config["SubnetIds"])
     (group_id,) = vpc_config["SecurityGroups"]
     assert group_id["Fn::GetAtt"][0] in resources(template, "AWS::EC2::SecurityGroup")
     assert not resources(template, "AWS::MSK::Cluster")
     assert not resources(template, "AWS::ApplicationAutoScaling::ScalableTarget")
-    assert "KafkaClusterArn" in mode_app.template_json["Outputs"]
+    assert "KafkaClusterArn" in msk_mode_app.template_json["Outputs"]
 
 
-def test_provisioned_cluster(mode_app: ModeApp) -> None:
-    if mode_app.mode != "provisioned":
+def test_provisioned_cluster(msk_mode_app: ModeApp) -> None:
+    if msk_mode_app.mode != "provisioned":
         pytest.skip("provisioned mode only")
-    template = mode_app.template
-    sizing = mode_app.config.streaming.msk.provisioned
+    template = msk_mode_app.template
+    sizing = msk_mode_app.config.streaming.msk.provisioned
     assert sizing is not None
     cluster_id, cluster = only(resources(template, "AWS::MSK::Cluster"))
     props = cluster["Properties"]
-    azs = private_subnet_count(mode_app)
+    azs = private_subnet_count(msk_mode_app)
     assert props["NumberOfBrokerNodes"] == sizing.brokers_per_az * azs
     assert props["KafkaVersion"] == sizing.kafka_version
     brokers = props["BrokerNodeGroupInfo"]
@@ -229,5 +224,5 @@ def test_provisioned_cluster(mode_app: ModeApp) -> None:
     ]
     assert len(disk) == props["NumberOfBrokerNodes"]
     assert {a["Threshold"] for a in disk} == {
-        mode_app.config.streaming.alarms.msk_disk_used_percent
+        msk_mode_app.config.streaming.alarms.msk_disk_used_percent
     }
