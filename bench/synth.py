@@ -3,6 +3,10 @@ ratio of their median times, like for like: CDK's built-in CloudFormation valida
 on both sides (the platform's default; cfn-lint gates the templates instead, see
 app.create_app), then on on both sides. One absolute timing means little on a shared machine;
 the ratio says how much work the platform adds on top of jsii and the CLI starting up.
+
+A third ratio, plugin off, puts the platform against the same empty app after importing every
+module the platform imports (bench/imports_app.py): what building and synthesizing the stacks
+adds on top of loading their libraries.
 """
 
 from __future__ import annotations
@@ -42,14 +46,16 @@ def main() -> None:
 
     python = sys.executable
     os.environ["PATH"] = f"{Path(python).parent}{os.pathsep}{os.environ['PATH']}"
+    empty, imports, platform = "empty CDK app", "its imports only", f"platform ({args.env})"
     apps = {
-        "empty CDK app": f"{python} bench/empty_app.py",
-        f"platform ({args.env})": f"{python} app.py",
+        empty: f"{python} bench/empty_app.py",
+        imports: f"{python} bench/imports_app.py",
+        platform: f"{python} app.py",
     }
     timings: dict[tuple[str, bool], list[float]] = {
-        (name, on): [] for name in apps for on in (False, True)
+        (name, on): [] for name in apps for on in (False, True) if not (name == imports and on)
     }
-    time_synth(apps["empty CDK app"], args.env)  # warm the file cache, not measured
+    time_synth(apps[empty], args.env)  # warm the file cache, not measured
     for _ in range(args.rounds):
         for (name, on), times in timings.items():
             times.append(time_synth(apps[name], args.env, builtin_validation=on))
@@ -57,11 +63,13 @@ def main() -> None:
     rounds = f"(median of {args.rounds}, cdk synth, interleaved)"
     for (name, on), seconds in median.items():
         plugin = "validation plugin on " if on else "validation plugin off"
-        print(f"{name:<16} {plugin}: {seconds:6.2f} s  {rounds}")
-    empty, platform = apps
+        print(f"{name:<17} {plugin}: {seconds:6.2f} s  {rounds}")
     for on, label in ((False, "off"), (True, "on ")):
         ratio = median[platform, on] / median[empty, on]
-        print(f"ratio, plugin {label} on both sides  : {ratio:6.2f}  (bar <= 2.0, aim <= 1.5)")
+        print(f"ratio, plugin {label} on both sides : {ratio:6.2f}  (bar <= 2.0, aim <= 1.5)")
+    off = {name: median[name, False] for name in apps}
+    print(f"ratio, its imports only / empty : {off[imports] / off[empty]:6.2f}  (plugin off)")
+    print(f"ratio, platform / imports only  : {off[platform] / off[imports]:6.2f}  (plugin off)")
 
 
 if __name__ == "__main__":
