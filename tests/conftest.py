@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
+import botocore.session
 import pytest
+
+from tests.fake_aws import use_fake_aws
+from tests.stacks.streaming_testkit import MSK_MODES, ModeApp
+from tests.synthesis import PROFILES, Synthesized, synthesize_once
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # Each worker is one of several processes sharing the machine's cores. OpenMP (XGBoost) and
@@ -14,9 +20,11 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     # test module loads them; subprocesses inherit it.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from tests.fake_aws import use_fake_aws
-from tests.stacks.streaming_testkit import MSK_MODES, ModeApp
-from tests.synthesis import PROFILES, Synthesized, synthesize_once
+# moto's mock gives every test a new default boto3 session, and every new botocore session
+# parses the service models and endpoint rules again: 33 s of JSON decoding in tests/lambda,
+# tests/tools and tests/moto_cfn_models alone. The sessions of a test process share one loader
+# per data path instead; the loader caches what it has parsed, and no test changes that data.
+botocore.session.create_loader = functools.cache(botocore.session.create_loader)
 
 
 @pytest.fixture(scope="session")
