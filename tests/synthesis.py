@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,17 +62,21 @@ def synthesize(profile: str, outdir: Path) -> Synthesized:
     return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)
 
 
+def build_once(outdir: Path, build: Callable[[Path], object]) -> None:
+    """Run `build(outdir)` in whichever pytest-xdist worker gets here first; the others wait on
+    the lock and then read the same files. Tests read what was built from disk, so a worker that
+    did not build sees exactly what one that did sees, and the suite pays for it once, however
+    many workers run."""
+    with FileLock(outdir.with_name(f"{outdir.name}.lock")):
+        built = outdir / ".built"
+        if not built.exists():
+            build(outdir)
+            built.touch()
+
+
 def synthesize_once(profile: str, shared_dir: Path) -> Synthesized:
-    """The profile's assembly in `shared_dir`, synthesized by whichever pytest-xdist worker gets
-    there first; the others wait on the lock and read the same files. Every test reads the
-    templates from disk, so a worker that did not synthesize sees exactly what one that did sees,
-    and the suite pays for each profile's synth once, however many workers run it."""
+    """The profile's assembly in `shared_dir`, synthesized once per test session (build_once)."""
     outdir = shared_dir / f"cdk.out.{profile}"
-    done = outdir / "stack-ids.json"
-    with FileLock(shared_dir / f"cdk.out.{profile}.lock"):
-        if not done.exists():
-            synthesized = synthesize(profile, outdir)
-            done.write_text(json.dumps(synthesized.stack_ids), encoding="utf-8")
-            return synthesized
-    stack_ids = tuple(json.loads(done.read_text(encoding="utf-8")))
-    return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)
+    ids = outdir / "stack-ids.json"
+    build_once(outdir, lambda out: ids.write_text(json.dumps(synthesize(profile, out).stack_ids)))
+    return Synthesized(profile=profile, outdir=outdir, stack_ids=tuple(json.loads(ids.read_text())))

@@ -12,7 +12,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 from cdk_nag import AwsSolutionsChecks
-from filelock import FileLock
 
 from app import create_app
 from platform_config import PlatformConfig, parse_profile
@@ -20,7 +19,7 @@ from stacks.alerting import AlertingStack
 from stacks.data_lake import DataLakeStack
 from stacks.network import NetworkStack
 from stacks.streaming import StreamingStack
-from tests.synthesis import cdk_json_context
+from tests.synthesis import build_once, cdk_json_context
 
 STACK = "StreamingStack"
 EVENTS_PREFIX = "events/dt=!{partitionKeyFromLambda:dt}/"
@@ -130,23 +129,19 @@ MSK_MODES = ("serverless", "provisioned")
 
 class ModeApp:
     """The Alerting, Network, DataLake and Streaming stacks of the dev profile with MSK on in
-    `mode`, synthesized into `shared_dir` by whichever pytest-xdist worker gets there first (as
-    tests/synthesis.py does for the profiles): the MSK tests and checkov read the same files."""
+    `mode`, synthesized into `shared_dir` once per test session (tests/synthesis.py:
+    build_once): the MSK tests and checkov read the same files."""
 
     def __init__(self, mode: str, shared_dir: Path) -> None:
         self.mode = mode
         self.config = msk_profile(mode)
         self.outdir = shared_dir / f"cdk.out.msk-{mode}"
-        done = self.outdir / "synthesized"
-        with FileLock(shared_dir / f"cdk.out.msk-{mode}.lock"):
-            if not done.exists():
-                self._synthesize()
-                done.touch()
+        build_once(self.outdir, self._synthesize)
         self.template_json = json.loads((self.outdir / f"{STACK}.template.json").read_text())
         self.template = Template.from_json(self.template_json)
 
-    def _synthesize(self) -> None:
-        app = create_app(context=cdk_json_context(), outdir=str(self.outdir))
+    def _synthesize(self, outdir: Path) -> None:
+        app = create_app(context=cdk_json_context(), outdir=str(outdir))
         cdk.Validations.of(app).add_plugins(
             AwsSolutionsChecks(app, write_suppressions_to_cloud_formation=True)
         )
