@@ -60,17 +60,17 @@ def test_field_names_match_case_insensitively_and_absent_fields_are_null() -> No
 @pytest.mark.parametrize(
     ("payload", "message"),
     [
-        (line(n="3"), r"n \(int\): expected an integer"),
-        (line(n=True), r"n \(int\): expected an integer"),
-        (line(n=2**31), "does not fit in 32 bits"),
-        (line(price="1.0"), "expected a number"),
-        (line(flag=1), "expected true or false"),
-        (line(at="yesterday"), "not an ISO 8601 timestamp"),
-        (line(day="20/11/2026"), "not an ISO 8601 date"),
-        (line(props={"k": 1}), "expected an object of strings"),
-        (line(id=5), "expected a string"),
-        (b"[1]", "not a JSON object"),
-        (b"{", "not JSON"),
+        pytest.param(line(n="3"), r"n \(int\): expected an integer", id="int-as-string"),
+        pytest.param(line(n=True), r"n \(int\): expected an integer", id="int-as-bool"),
+        pytest.param(line(n=2**31), "does not fit in 32 bits", id="int-overflow"),
+        pytest.param(line(price="1.0"), "expected a number", id="double-as-string"),
+        pytest.param(line(flag=1), "expected true or false", id="boolean-as-int"),
+        pytest.param(line(at="yesterday"), "not an ISO 8601 timestamp", id="bad-timestamp"),
+        pytest.param(line(day="20/11/2026"), "not an ISO 8601 date", id="bad-date"),
+        pytest.param(line(props={"k": 1}), "expected an object of strings", id="bad-map"),
+        pytest.param(line(id=5), "expected a string", id="string-as-int"),
+        pytest.param(b"[1]", "not a JSON object", id="not-an-object"),
+        pytest.param(b"{", "not JSON", id="not-json"),
     ],
 )
 def test_a_value_that_does_not_fit_fails_its_record_naming_the_column(
