@@ -131,7 +131,6 @@ def smoke(settings: LocalSettings, stacks: list[AssemblyStack]) -> list[CheckRes
             config=config,
             session=session(settings),
             endpoint=settings.endpoint,
-            clients=functools.partial(client, settings),
             resources={
                 s["LogicalResourceId"]: (s["ResourceType"], s["PhysicalResourceId"])
                 for s in summaries

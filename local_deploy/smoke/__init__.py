@@ -41,14 +41,11 @@ class SmokeContext:
     config: PlatformConfig
     session: boto3.Session
     endpoint: str
-    #: a client of the emulator for a service name (local_deploy.deployment.client: one place
-    #: makes clients, under the lock a shared boto3 Session needs)
-    clients: Callable[[str], Any]
     #: logical ID -> (resource type, physical ID), from ListStackResources
     resources: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def client(self, service: str) -> Any:  # noqa: ANN401 - boto3 clients are untyped
-        return self.clients(service)
+        return self.session.client(service, endpoint_url=self.endpoint)
 
     def physical_ids(self, resource_type: str) -> list[str]:
         return [pid for rtype, pid in self.resources.values() if rtype == resource_type]
