@@ -78,5 +78,10 @@ def synthesize_once(profile: str, shared_dir: Path) -> Synthesized:
     """The profile's assembly in `shared_dir`, synthesized once per test session (build_once)."""
     outdir = shared_dir / f"cdk.out.{profile}"
     ids = outdir / "stack-ids.json"
-    build_once(outdir, lambda out: ids.write_text(json.dumps(synthesize(profile, out).stack_ids)))
-    return Synthesized(profile=profile, outdir=outdir, stack_ids=tuple(json.loads(ids.read_text())))
+
+    def synthesize_and_record_ids(out: Path) -> None:
+        ids.write_text(json.dumps(synthesize(profile, out).stack_ids), encoding="utf-8")
+
+    build_once(outdir, synthesize_and_record_ids)
+    stack_ids = tuple(json.loads(ids.read_text(encoding="utf-8")))
+    return Synthesized(profile=profile, outdir=outdir, stack_ids=stack_ids)
