@@ -110,6 +110,15 @@ class MlConfig(Section):
     model_latency_alarm_ms: int = Field(ge=1, le=60_000)
     invocation_5xx_alarm_count: int = Field(ge=1)
 
+    deployer_reserved_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Concurrent executions reserved for the approval deployer; null reserves "
+        "none (SageMaker itself refuses a second change to a busy endpoint, and the deployer "
+        "handles that refusal). Same account rule as streaming.transform.reserved_concurrency.",
+    )
+
     model_data_url: Annotated[str | None, AfterValidator(_check_model_data_url)] = Field(
         default=None,
         description="Pin the endpoint to this artifact through CloudFormation instead of "

@@ -85,7 +85,14 @@ class TransformConfig(Section):
     memory_mib: int = Field(ge=128, le=10240)
     # Firehose waits for the function synchronously; AWS recommends a timeout of at least 1 min.
     timeout_seconds: int = Field(ge=60, le=900)
-    reserved_concurrency: int = Field(ge=1, le=1000)
+    reserved_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Concurrent executions reserved for the transform; null reserves none. A "
+        "reservation must leave the account 100 unreserved, so an account whose Lambda "
+        "concurrency quota is 10 (as many new accounts' is) refuses any: `make preflight` checks.",
+    )
 
 
 class MskProvisionedConfig(Section):

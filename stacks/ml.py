@@ -204,6 +204,7 @@ class MlStack(PlatformStack):
                 execution_role=self.serving.role,
                 artifacts=pipeline_artifacts,
                 alarms=self.alarms.alarms,
+                reserved_concurrency=ml.deployer_reserved_concurrency,
                 **log_props(self.config),
             )
             cdk.CfnOutput(

@@ -136,17 +136,20 @@ class StreamingStack(PlatformStack):
             description="Firehose transform: validate and normalise events, partition by date",
             memory_size=settings.memory_mib,
             timeout=cdk.Duration.seconds(settings.timeout_seconds),
-            # A cap on concurrent copies: a backlog (or Firehose's retries after an outage)
-            # cannot take the account's shared Lambda concurrency from other functions, nor
-            # run up an unbounded bill. Firehose retries throttled invocations, so records
-            # wait rather than being lost; the throttle alarm says when the cap is too low.
+            # Optional cap on concurrent copies (prod sets one, dev none: a new account's
+            # quota of 10 refuses any reservation). With it, a backlog (or Firehose's retries
+            # after an outage) cannot take the account's shared Lambda concurrency from other
+            # functions, nor run up an unbounded bill. Firehose retries throttled invocations,
+            # so records wait rather than being lost; the throttle alarm says when to act.
             reserved_concurrency=settings.reserved_concurrency,
             environment={"POWERTOOLS_METRICS_NAMESPACE": "DataPlatform/Events"},
             extra_files={"events.json": lake_schema.EVENTS.source_path},
             **log_props(self.config),
         )
         self.transform_function: lambda_.IFunction = transform.function
-        self._alarms.watch_function("Transform", self.transform_function)
+        self._alarms.watch_function(
+            "Transform", self.transform_function, reserved_concurrency=settings.reserved_concurrency
+        )
 
     def _deliver_to_lake(
         self, construct_id: str, name_suffix: str, source: FirehoseSource

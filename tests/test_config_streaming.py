@@ -34,6 +34,35 @@ def test_profiles_state_every_hourly_cost() -> None:
         assert streaming.firehose.buffer_size_mib >= 64
 
 
+def test_dev_reserves_no_concurrency_and_prod_keeps_its_reservations() -> None:
+    """A new account's Lambda quota of 10 refuses any reservation: dev, the profile a new user
+    deploys first, reserves none; null (or no key) means none."""
+    dev = parse_profile("dev", raw_profile("dev"))
+    prod = parse_profile("prod", raw_profile("prod"))
+    assert (dev.streaming.transform.reserved_concurrency, dev.ml.deployer_reserved_concurrency) == (
+        None,
+        None,
+    )
+    assert (
+        prod.streaming.transform.reserved_concurrency,
+        prod.ml.deployer_reserved_concurrency,
+    ) == (
+        50,
+        1,
+    )
+    raw = raw_profile("dev")
+    del raw["streaming"]["transform"]["reserved_concurrency"]
+    del raw["ml"]["deployer_reserved_concurrency"]
+    assert parse_profile("dev", raw).streaming.transform.reserved_concurrency is None
+
+
+def test_deployer_reservation_is_checked() -> None:
+    raw = raw_profile("dev")
+    raw["ml"]["deployer_reserved_concurrency"] = 0
+    with pytest.raises(ConfigError, match=r"ml\.deployer_reserved_concurrency: got 0"):
+        parse_profile("dev", raw)
+
+
 @pytest.mark.parametrize(
     ("mutate", "key", "says"),
     [

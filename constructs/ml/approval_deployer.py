@@ -56,6 +56,14 @@ class ApprovalDeployer(Construct):
     :param execution_role: the role the endpoint's model runs with (passed to SageMaker).
     :param artifacts: where the approved packages' model artifacts live (read to validate them).
     :param alarms: the auto-rollback alarms of every blue/green update.
+    :param reserved_concurrency: concurrent executions reserved for the function. Default:
+        none reserved. The reservation is not what keeps deployments apart: SageMaker refuses
+        CreateEndpoint on an existing endpoint and UpdateEndpoint on one that is not InService,
+        and the function answers those races itself (an "already existing" create counts as
+        done; a refused create or update raises, and Lambda's retry then finds the endpoint and
+        answers `unchanged` or `busy`). A reservation of 1 also queues concurrent events, but
+        an account must keep 100 executions unreserved, so one whose quota is 10 (as many new
+        accounts' is) refuses any reservation.
     :param log_retention: how long the function's log events are kept. Default: two years.
     :param removal_policy: what happens to the log group, the keys and the queue when they
         leave the stack. Default: RETAIN.
@@ -71,6 +79,7 @@ class ApprovalDeployer(Construct):
         execution_role: iam.IRole,
         artifacts: S3Location,
         alarms: Sequence[cloudwatch.IAlarm],
+        reserved_concurrency: int | None = None,
         log_retention: logs.RetentionDays = logs.RetentionDays.TWO_YEARS,
         removal_policy: cdk.RemovalPolicy = cdk.RemovalPolicy.RETAIN,
     ) -> None:
@@ -88,9 +97,10 @@ class ApprovalDeployer(Construct):
             memory_size=256,
             timeout=cdk.Duration.seconds(60),
             environment=self._environment(spec, model_package_group_name, execution_role, alarms),
-            # One deployment at a time: two runs would race on the one endpoint. Lambda queues
-            # and retries throttled asynchronous events (within the max event age below).
-            reserved_concurrency=1,
+            # Optional: SageMaker and the function's own checks keep concurrent runs safe (see
+            # reserved_concurrency above); with 1, Lambda also queues and retries throttled
+            # asynchronous events (within the max event age below).
+            reserved_concurrency=reserved_concurrency,
         )
         self.function.skip_checkov(
             {

@@ -20,6 +20,21 @@ _ABOVE = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
 _AT_LEAST = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
 
 
+def _throttle_description(reserved_concurrency: int | None) -> str:
+    """What a throttle of the transform means: with a reservation, it hit its own cap; without
+    one, it shares the account's unreserved pool, and other functions (or the quota) took it."""
+    if reserved_concurrency is not None:
+        return (
+            "The transform hit its reserved concurrency: Firehose retries, and "
+            "delivery slows; raise transform.reserved_concurrency if this persists."
+        )
+    return (
+        "The transform was throttled with no concurrency reserved: the account's unreserved "
+        "pool is used up (Lambda 'Concurrent executions', L-B99A9384). Firehose retries, and "
+        "delivery slows; raise that quota, or reserve some with transform.reserved_concurrency."
+    )
+
+
 @dataclass(frozen=True)
 class StreamingThresholds:
     """When the streaming alarms fire. Each alarm looks at `evaluation_periods` periods of
@@ -134,7 +149,11 @@ class StreamingAlarms(PlatformAlarms):
             "to errors/format-conversion-failed/; the transform and the Glue table disagree.",
         )
 
-    def watch_function(self, label: str, function: lambda_.IFunction) -> None:
+    def watch_function(
+        self, label: str, function: lambda_.IFunction, *, reserved_concurrency: int | None
+    ) -> None:
+        """Errors and throttles of the Firehose transform. `reserved_concurrency` is the
+        function's reservation (None: none), which decides what a throttle means."""
         self._alarm(
             f"{label}Errors",
             metric=function.metric_errors(statistic="Sum", period=self._period),
@@ -148,8 +167,7 @@ class StreamingAlarms(PlatformAlarms):
             metric=function.metric_throttles(statistic="Sum", period=self._period),
             threshold=self._config.transform_throttles,
             comparison=_ABOVE,
-            description="The transform hit its reserved concurrency: Firehose retries, and "
-            "delivery slows; raise transform.reserved_concurrency if this persists.",
+            description=_throttle_description(reserved_concurrency),
         )
 
     def watch_kafka_storage(self, cluster_name: str, broker_count: int) -> None:

@@ -341,6 +341,16 @@ def test_deployer_environment(dev: Synthesized) -> None:
     assert function["Properties"]["MemorySize"] == 256
 
 
+@pytest.mark.parametrize(("profile", "reserved"), [("dev", None), ("prod", 1)])
+def test_deployer_reservation_per_profile(
+    profile: str, reserved: int | None, request: pytest.FixtureRequest
+) -> None:
+    """dev reserves no concurrency (a new account's quota of 10 refuses any); prod keeps 1."""
+    t = template(request.getfixturevalue(profile))
+    _, function = single(t, "AWS::Lambda::Function")
+    assert function["Properties"].get("ReservedConcurrentExecutions") == reserved
+
+
 def test_deployer_iam_is_the_readme_table(dev: Synthesized) -> None:
     t = template(dev)
     roles = of_type(t, "AWS::IAM::Role")

@@ -157,9 +157,11 @@ def test_firehose_role_is_least_privilege(synthesized: Synthesized) -> None:
 # -- transform Lambda --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("profile", "memory", "concurrency"), [("dev", 256, 5), ("prod", 512, 50)])
+@pytest.mark.parametrize(
+    ("profile", "memory", "concurrency"), [("dev", 256, None), ("prod", 512, 50)]
+)
 def test_transform_lambda_settings(
-    profile: str, memory: int, concurrency: int, request: pytest.FixtureRequest
+    profile: str, memory: int, concurrency: int | None, request: pytest.FixtureRequest
 ) -> None:
     template = request.getfixturevalue(profile).template(STACK)
     _, function = only(resources(template, "AWS::Lambda::Function"))
@@ -169,7 +171,8 @@ def test_transform_lambda_settings(
     assert props["Handler"] == "handler.lambda_handler"
     assert props["MemorySize"] == memory
     assert props["Timeout"] == 120
-    assert props["ReservedConcurrentExecutions"] == concurrency
+    # dev reserves nothing: an account whose concurrency quota is 10 refuses any reservation.
+    assert props.get("ReservedConcurrentExecutions") == concurrency
     assert props["LoggingConfig"]["LogFormat"] == "JSON"
     group_id = props["LoggingConfig"]["LogGroup"]["Ref"]
     assert "KmsKeyId" in resources(template, "AWS::Logs::LogGroup")[group_id]["Properties"]
@@ -238,3 +241,20 @@ def test_outputs_name_what_users_need(dev: Synthesized) -> None:
         outputs
     )
     assert "KafkaClusterArn" not in outputs
+
+
+@pytest.mark.parametrize(
+    ("profile", "meaning"),
+    [("dev", "with no concurrency reserved"), ("prod", "hit its reserved concurrency")],
+)
+def test_throttle_alarm_says_what_a_throttle_means(
+    profile: str, meaning: str, request: pytest.FixtureRequest
+) -> None:
+    """With nothing reserved, a throttle is the account's pool running out, not a cap."""
+    template = request.getfixturevalue(profile).template(STACK)
+    (throttles,) = [
+        alarm["Properties"]
+        for alarm in resources(template, "AWS::CloudWatch::Alarm").values()
+        if alarm["Properties"].get("MetricName") == "Throttles"
+    ]
+    assert meaning in throttles["AlarmDescription"]
