@@ -32,7 +32,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help install synth test test-clock lint snapshot-update deploy diff bench-synth clean
+.PHONY: help install synth test test-clock lint snapshot-update preflight deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local demo-local
 
 help: ## List the targets
@@ -110,6 +110,11 @@ lint: install synth checkov ## ruff, mypy --strict, cfn-lint on the synthesized 
 
 snapshot-update: install ## Accept template changes into the snapshot tests
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update
+
+# boto3 is a dev pin (as for the local targets), hence the dev stamp.
+preflight: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Check the AWS account of your credentials has what ENV needs (quotas, bootstrap, Lake Formation); run before deploy
+	$(CDK) synth $(CDK_ARGS) --quiet -o cdk.$(ENV).out
+	$(BIN)/python -m ops.preflight cdk.$(ENV).out --env $(ENV)
 
 deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
 	$(CDK) bootstrap $(CDK_ARGS)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-from . import _patches
+from . import _patches, account_quotas
 from ._base import REGISTRY, Handler
 from ._patches import UNSUPPORTED_MESSAGE, unsupported_resources
 
@@ -74,3 +74,5 @@ def register(*, allow_lambda_custom_resources: bool = False) -> None:
     """
     _import_handlers()
     _patches.apply(allow_lambda_custom_resources=allow_lambda_custom_resources)
+    # Not CloudFormation: the quota APIs `make preflight` asks (a labelled stand-in).
+    account_quotas.install()
