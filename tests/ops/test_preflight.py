@@ -294,3 +294,33 @@ def test_unknown_or_mismatched_profile_is_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert says in err
+
+
+def test_reports_the_account_qualifiers_and_the_cdk_roles_boundary(
+    emulator: str, dev: Synthesized, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 26: a governed account's own qualifier, and a boundary on the CDK roles, are seen."""
+    healthy_account()
+    boto3.client("ssm").put_parameter(
+        Name="/cdk-bootstrap/orgq1234/version", Value="30", Type="String"
+    )
+    iam = boto3.client("iam")
+    boundary = iam.create_policy(
+        PolicyName="org-boundary",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            }
+        ),
+    )["Policy"]["Arn"]
+    iam.create_role(
+        RoleName=f"cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-{REGION}",
+        AssumeRolePolicyDocument="{}",
+        PermissionsBoundary=boundary,
+    )
+    _, lines = preflight(dev, capsys)
+    assert "in the account: hnb659fds, orgq1234" in lines["CDK bootstrap qualifiers"]
+    roles = lines["CDK roles' permissions boundary"]
+    assert f"cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-{REGION} boundary {boundary}" in roles
+    assert f"cdk-hnb659fds-deploy-role-{ACCOUNT}-{REGION} absent" in roles
