@@ -72,7 +72,8 @@ class PythonFunction(Construct):
     :param removal_policy: what happens to the log group and the keys this construct creates
         when they leave the stack. Default: RETAIN.
     :param environment: extra environment variables. Default: only POWERTOOLS_SERVICE_NAME.
-    :param reserved_concurrency: reserved concurrent executions. Default: none reserved.
+    :param reserved_concurrency: reserved concurrent executions. Default: none reserved (and
+        checkov's CKV_AWS_115 skipped, with the reason: a quota of 10 refuses any reservation).
     :param extra_files: files copied into the asset beside handler.py, by name. Default: none.
     :param environment_key: encrypts the environment. Default: a new rotating key.
     """
@@ -123,6 +124,15 @@ class PythonFunction(Construct):
         )
         self.wait_for_policies()
         self._acknowledge()
+        if reserved_concurrency is None:
+            self.skip_checkov(
+                {
+                    "CKV_AWS_115": "No reservation, by choice of the caller: Lambda keeps 100 "
+                    "executions unreserved, so an account whose concurrency quota is 10 (as "
+                    "many new accounts' is) refuses any reservation; the function shares the "
+                    "account's unreserved pool."
+                }
+            )
 
     def _execution_role(
         self,
