@@ -19,7 +19,6 @@ the master's RPC port, which does.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import re
@@ -141,7 +140,9 @@ class ClusterSettings:
             if not (low >= 1024 and high <= 65535):
                 raise NodeConfigError(f"{name}: got {low}; allowed: 1024..{65535 - (high - low)}")
         spans = sorted((low, high, name) for name, (low, high) in ports.items())
-        for (_, high, name), (low, _, other) in itertools.pairwise(spans):
+        for (_, high, name), (low, _, other) in zip(
+            spans, spans[1:]
+        ):  # pairwise is 3.10+; AL2023 has 3.9
             if low <= high:
                 raise NodeConfigError(f"{other}: got {low}; it overlaps the range of {name}")
 
