@@ -140,9 +140,9 @@ class ClusterSettings:
             if not (low >= 1024 and high <= 65535):
                 raise NodeConfigError(f"{name}: got {low}; allowed: 1024..{65535 - (high - low)}")
         spans = sorted((low, high, name) for name, (low, high) in ports.items())
-        for (_, high, name), (low, _, other) in zip(
-            spans, spans[1:]
-        ):  # pairwise is 3.10+; AL2023 has 3.9
+        # Index pairs, not itertools.pairwise (3.10+): AL2023's /usr/bin/python3 is 3.9.
+        for index in range(1, len(spans)):
+            (_, high, name), (low, _, other) = spans[index - 1], spans[index]
             if low <= high:
                 raise NodeConfigError(f"{other}: got {low}; it overlaps the range of {name}")
 
