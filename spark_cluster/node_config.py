@@ -19,7 +19,6 @@ the master's RPC port, which does.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import re
@@ -141,7 +140,9 @@ class ClusterSettings:
             if not (low >= 1024 and high <= 65535):
                 raise NodeConfigError(f"{name}: got {low}; allowed: 1024..{65535 - (high - low)}")
         spans = sorted((low, high, name) for name, (low, high) in ports.items())
-        for (_, high, name), (low, _, other) in itertools.pairwise(spans):
+        # Index pairs, not itertools.pairwise (3.10+): AL2023's /usr/bin/python3 is 3.9.
+        for index in range(1, len(spans)):
+            (_, high, name), (low, _, other) = spans[index - 1], spans[index]
             if low <= high:
                 raise NodeConfigError(f"{other}: got {low}; it overlaps the range of {name}")
 

@@ -42,3 +42,14 @@ def use_pinned_java() -> Path:
     os.environ["JAVA_HOME"] = str(home)
     os.environ["PATH"] = f"{home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"
     return home
+
+
+def python39() -> Path:
+    """A real CPython 3.9, the `/usr/bin/python3` of Amazon Linux 2023, for the node code's
+    checks: `$PYTHON39`, else pyenv's 3.9.18 (CI machines have it)."""
+    named = os.environ.get("PYTHON39")
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidate = Path(named) if named else pyenv_root / "versions/3.9.18/bin/python3.9"
+    if not candidate.is_file():
+        missing_tool(f"no Python 3.9 at {candidate}; set PYTHON39 or `pyenv install 3.9.18`")
+    return candidate
