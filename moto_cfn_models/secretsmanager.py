@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.secretsmanager.exceptions import SecretNotFoundException
 from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
 
 from ._base import Handler, as_bool, as_int, tag_list_to_dict
@@ -106,3 +107,29 @@ class Secret(Handler):
                 recovery_window_in_days=None,
                 force_delete_without_recovery=True,
             )
+
+
+class ResourcePolicy(Handler):
+    """Ref: the secret's ARN, as in AWS. Stores the policy with moto's put_resource_policy, so
+    `get_resource_policy` answers what CloudFormation deployed."""
+
+    TYPE = "AWS::SecretsManager::ResourcePolicy"
+
+    def _backend(self) -> SecretsManagerBackend:
+        return secretsmanager_backends[self.account_id][self.region_name]
+
+    def create(self) -> None:
+        secret_id = self.require("SecretId")
+        self._backend().put_resource_policy(
+            secret_id=secret_id, policy=json.dumps(self.require("ResourcePolicy"))
+        )
+        self.physical_resource_id = self._backend().describe_secret(secret_id).arn
+
+    def update_in_place(self, previous: Handler) -> bool:
+        return self.recreate_over(previous)
+
+    def delete_resource(self) -> None:
+        try:
+            self._backend().delete_resource_policy(secret_id=self.require("SecretId"))
+        except SecretNotFoundException:
+            return  # the secret went first, and its policy with it

@@ -17,11 +17,15 @@ SECRET_LENGTH = 64
 
 class ClusterSecret(Construct):
     """A generated secret (64 letters and digits: safe in a Java properties file) under its own
-    rotating KMS key. `restrict_reads_to` makes that key's policy deny kms:Decrypt to every
-    principal but the given roles, so no one else can read the value, administrators included
-    (they can still replace the secret, or change the key policy, both visible in CloudTrail).
-    The deny sits in the key policy rather than in a secret resource policy: same effect, one
-    resource fewer, and one that the local emulator creates.
+    rotating KMS key. `restrict_reads_to` gives the secret a resource policy that denies
+    secretsmanager:GetSecretValue to every principal but the given roles, so no one else can
+    read the value, administrators included (they can still replace the secret, or change the
+    policy, both visible in CloudTrail).
+
+    The deny is on GetSecretValue, not on the key's kms:Decrypt: Secrets Manager decrypts with
+    the caller's own permissions when the secret is created or a new value is put, so a
+    Decrypt deny in the key policy locks out CloudFormation's execution role (the stack cannot
+    be created) and every operator who rotates the value by hand.
 
     It is not rotated automatically: every daemon and running application shares it, so a
     rotation is a coordinated restart (replace the secret, then cycle both node groups).
@@ -75,13 +79,13 @@ class ClusterSecret(Construct):
         return self.secret.grant_read(grantee)
 
     def restrict_reads_to(self, roles: Sequence[iam.IRole]) -> None:
-        """Deny decrypting the secret's value (so reading it) to every principal but `roles`."""
-        self.key.add_to_resource_policy(
+        """Deny reading the secret's value to every principal but `roles`."""
+        self.secret.add_to_resource_policy(
             iam.PolicyStatement(
-                sid="OnlyTheClusterNodesDecrypt",
+                sid="OnlyTheClusterNodesRead",
                 effect=iam.Effect.DENY,
                 principals=[iam.AnyPrincipal()],
-                actions=["kms:Decrypt"],
+                actions=["secretsmanager:GetSecretValue"],
                 resources=["*"],
                 conditions={
                     "StringNotEquals": {"aws:PrincipalArn": [role.role_arn for role in roles]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
@@ -21,7 +22,8 @@ class AlarmTopic(Construct):
     subscription per endpoint.
 
     CloudWatch publishes alarm notifications as the `cloudwatch.amazonaws.com` service, so the
-    key policy lets that service, and only for alarms in this account, use the key. EventBridge
+    topic policy lets that service publish and the key policy lets it use the key, both only
+    for alarms in this account. EventBridge
     rules reach it through `event_rule_target`, which lets `events.amazonaws.com` publish and use
     the key only for the named rule of this account. The platform has one: AlertingStack's,
     which every other stack takes as a prop.
@@ -57,6 +59,7 @@ class AlarmTopic(Construct):
             master_key=self.key,
             enforce_ssl=True,
         )
+        self._let_cloudwatch_alarms_publish()
         self._subscribe("Email", sns.SubscriptionProtocol.EMAIL, email_subscriptions)
         self._subscribe("Https", sns.SubscriptionProtocol.HTTPS, https_subscriptions)
         self.action = cloudwatch_actions.SnsAction(self.topic)
@@ -64,24 +67,42 @@ class AlarmTopic(Construct):
     def _allow_cloudwatch_alarms(self) -> None:
         """Let `cloudwatch.amazonaws.com` use the key, for alarms of this account only: it
         publishes alarm notifications as that service, not as a role of ours."""
-        stack = cdk.Stack.of(self)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsOfThisAccount",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {
-                        "aws:SourceArn": stack.format_arn(
-                            service="cloudwatch",
-                            resource="alarm",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    },
-                },
+                conditions=self._alarms_of_this_account(),
+            )
+        )
+
+    def _alarms_of_this_account(self) -> dict[str, Any]:
+        """The conditions that limit `cloudwatch.amazonaws.com` to alarms of this account."""
+        stack = cdk.Stack.of(self)
+        return {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name="*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+
+    def _let_cloudwatch_alarms_publish(self) -> None:
+        """A topic policy replaces SNS's default policy, so the CloudWatch service gets its own
+        allow here; without it, every alarm action fails with "not authorized to perform
+        SNS:Publish" (the key half alone is not enough)."""
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsOfThisAccount",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=self._alarms_of_this_account(),
             )
         )
 

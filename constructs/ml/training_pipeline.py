@@ -393,8 +393,13 @@ class GpuTrainingPipeline(Construct):
             resource_arns=[artifacts_key.key_arn],
             conditions={"Bool": {"kms:GrantIsForAWSResource": "true"}},
         )
+        # The code inputs are S3Prefix inputs: SageMaker lists the prefix before it reads.
         grant_objects(
-            self.role, code.asset.bucket, actions=OBJECT_READ, objects=[code.asset.s3_object_key]
+            self.role,
+            code.asset.bucket,
+            actions=OBJECT_READ,
+            objects=[code.asset.s3_object_key],
+            list_prefixes=True,
         )
 
     def _runtime_statements(self) -> list[iam.PolicyStatement]:

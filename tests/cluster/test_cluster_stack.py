@@ -281,10 +281,15 @@ def test_secret_is_generated_encrypted_and_readable_by_the_nodes_only(
         "PasswordLength": 64,
     }
     assert secret["KmsKeyId"] == {"Fn::GetAtt": ["SecretKeyBCA64351", "Arn"]}
-    assert resources(synthesized, "AWS::SecretsManager::ResourcePolicy") == {}
+    # Reads are denied in the secret's policy; the key denies nothing, because Secrets Manager
+    # decrypts with the caller's own rights when CloudFormation creates the secret or an
+    # operator puts a new value (a Decrypt deny in the key policy rolled the stack back).
     key = synthesized.template_json(STACK)["Resources"]["SecretKeyBCA64351"]["Properties"]
-    (deny,) = [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
-    assert deny["Action"] == "kms:Decrypt"
+    assert [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"] == []
+    (policy,) = resources(synthesized, "AWS::SecretsManager::ResourcePolicy").values()
+    assert policy["SecretId"] == {"Ref": "SecretA29EB826"}
+    (deny,) = [s for s in policy["ResourcePolicy"]["Statement"] if s["Effect"] == "Deny"]
+    assert deny["Action"] == "secretsmanager:GetSecretValue"
     assert deny["Principal"] == {"AWS": "*"}
     assert deny["Condition"]["StringNotEquals"]["aws:PrincipalArn"] == [
         {"Fn::GetAtt": ["MasterRoleD0E33FFD", "Arn"]},

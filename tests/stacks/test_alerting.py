@@ -103,6 +103,29 @@ def test_topic_is_encrypted_rotating_and_tls_only(synthesized: Synthesized) -> N
     assert not of_type(template, "AWS::SNS::Subscription")
 
 
+def test_cloudwatch_alarms_of_this_account_may_publish(synthesized: Synthesized) -> None:
+    """A topic policy replaces SNS's default one, so CloudWatch needs its own allow to
+    publish; without it every alarm action fails with "not authorized to perform SNS:Publish".
+    It is limited to alarms of this account, as the key's statement is."""
+    template = synthesized.template_json(STACK)
+    (key,) = of_type(template, "AWS::KMS::Key").values()
+    (policy,) = of_type(template, "AWS::SNS::TopicPolicy").values()
+    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
+    (publish,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Principal") == cloudwatch
+    ]
+    assert publish["Effect"] == "Allow"
+    assert publish["Action"] == "sns:Publish"
+    (use_key,) = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Principal") == cloudwatch
+    ]
+    assert publish["Condition"] == use_key["Condition"]
+    assert set(publish["Condition"]) == {"StringEquals", "ArnLike"}
+    assert publish["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+
+
 def test_only_this_accounts_event_rules_may_publish_and_use_the_key(
     synthesized: Synthesized,
 ) -> None:

@@ -272,6 +272,20 @@ def test_execution_role_reads_only_the_training_prefix(dev: Synthesized) -> None
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["training/events/*"]}}
 
 
+def test_execution_role_lists_the_code_prefix(dev: Synthesized) -> None:
+    """The code inputs are S3Prefix inputs: SageMaker lists the prefix before it reads, so a
+    role with GetObject on the archive alone fails the pipeline's first step."""
+    policy = role_policy(template(dev), "TrainingExecutionRoleDefaultPolicy")
+    (listing,) = [
+        s
+        for s in statements(policy)
+        if actions_of(s) == ["s3:ListBucket"] and ".tar.gz" in json.dumps(s.get("Condition"))
+    ]
+    assert "Bucket" in json.dumps(listing["Resource"])
+    (prefix,) = listing["Condition"]["StringLike"]["s3:prefix"]
+    assert prefix.endswith(".tar.gz")
+
+
 # --- deployment --------------------------------------------------------------------------------
 
 
