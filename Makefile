@@ -1,4 +1,4 @@
-# Two commands from a fresh clone (Python 3.11, git and make only):
+# Two commands from a fresh clone (Python 3.11 to 3.13, git and make only):
 #   make synth   set everything up, then write every stack's template to cdk.out/
 #   make test    set everything up, then run the whole test suite
 # Set-up is idempotent: stamps record what was installed, and a target reinstalls only when the
@@ -10,7 +10,12 @@ SHELL := /bin/bash
 
 ENV ?= dev
 PYTHON ?= python3
+# Another virtualenv beside .venv, e.g. for a second interpreter: `make VENV=.venv-py3.13
+# PYTHON=python3.13 synth` (.ci/run does). The local-deploy and checkov tools expect .venv.
 VENV := .venv
+# The supported Pythons: every lock resolves for both ends (`make check-locks`).
+PYTHON_MIN := 3.11
+PYTHON_MAX := 3.13
 BIN := $(CURDIR)/$(VENV)/bin
 CDK := $(CURDIR)/node_modules/.bin/cdk
 CDK_ARGS := --no-notices -c env=$(ENV)
@@ -38,8 +43,17 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-20s %s\n", $$1, $$2}'
 
+# "ok", or what $(PYTHON) is (version and path): any Python, 2.7 included, runs this.
+PYTHON_FOUND = $(shell $(PYTHON) -c 'import sys; v = sys.version_info; \
+  low, high = [tuple(map(int, b.split("."))) for b in ("$(PYTHON_MIN)", "$(PYTHON_MAX)")]; \
+  print("ok" if low <= v[:2] <= high else "Python %d.%d.%d at %s" % (v[:3] + (sys.executable,)))' \
+  2>/dev/null || echo "no Python that runs")
+
+# The first set-up step of every command: an unsupported Python stops it with one line.
 $(VENV)/bin/python:
-	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] < (3, 11) and "Python 3.11+ is required, found " + sys.version)'
+	$(if $(filter-out ok,$(PYTHON_FOUND)),$(error found $(PYTHON_FOUND) (PYTHON=$(PYTHON)); \
+	  this project supports Python $(PYTHON_MIN) to $(PYTHON_MAX): name one, \
+	  e.g. make PYTHON=python$(PYTHON_MAX) synth))
 	$(PYTHON) -m venv $(VENV)
 
 $(RUNTIME_STAMP): requirements.txt constraints.txt | $(VENV)/bin/python
@@ -82,7 +96,7 @@ CLOCK ?= +400d
 test-clock: install ## Run the suite with the clock moved (CLOCK=+400d or CLOCK="@2027-12-31 23:59:00")
 	$(BIN)/python -m tools.shifted_clock "$(CLOCK)" -- $(PYTEST) $(PYTEST_ARGS)
 
-.PHONY: cost diagram checkov
+.PHONY: cost diagram checkov check-locks
 
 cost: synth ## Monthly idle cost of ENV from its synthesized templates (dated prices: ops/prices.json)
 	$(BIN)/python -m ops.cost cdk.out --env $(ENV)
@@ -98,14 +112,28 @@ $(CHECKOV_STAMP): ops/checkov-lock.txt | $(VENV)/bin/python
 	$(CHECKOV_VENV)/bin/pip install --quiet --no-deps -r ops/checkov-lock.txt
 	touch $@
 
+# Every lock resolves for both ends of the supported range, Python $(PYTHON_MIN).0 and $(PYTHON_MAX):
+# each pin's Requires-Python admits them, and each compiled package has a wheel for them (pip
+# resolves from the index's metadata; nothing is installed). A Python between the two is covered:
+# no release admits both ends but not it, nor has wheels for both ends but not for it. pyspark
+# publishes only an sdist (pure Python), so it alone may be one.
+LOCKS := constraints.txt ops/checkov-lock.txt
+check-locks: | $(VENV)/bin/python ## Check that every lock installs on Python 3.11.0 and 3.13 (asks the package index)
+	for version in $(PYTHON_MIN).0 $(PYTHON_MAX); do for lock in $(LOCKS); do \
+	  echo "$$lock on Python $$version"; \
+	  $(BIN)/pip install --dry-run --quiet --ignore-installed --no-deps --only-binary=:all: \
+	    --no-binary=pyspark --python-version $$version --target $(VENV)/.dry-run-target -r $$lock; \
+	done; done
+
 checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, over every template of dev and prod: 0 failed
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
 	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
 
-lint: install synth checkov ## ruff, mypy --strict, cfn-lint on the synthesized templates, checkov
+lint: install synth checkov ## ruff, mypy --strict, import cycles, cfn-lint on the synthesized templates, checkov
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint cdk.out/*.template.json
 
 snapshot-update: install ## Accept template changes into the snapshot tests

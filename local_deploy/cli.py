@@ -33,62 +33,11 @@ import time
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local_deploy import cdk_cli, coverage, deployment, server
+from local_deploy import cdk_cli, deployment, server
+from local_deploy.bring_up import report, up
 from local_deploy.firehose import LocalDeliveryError
 from local_deploy.lambda_code import FunctionCodeError
 from local_deploy.settings import LocalSettings
-
-
-def _print_outputs(settings: LocalSettings, stacks: list[deployment.AssemblyStack]) -> None:
-    for stack in stacks:
-        print(f"\nOutputs of {stack.stack_name}:")
-        outputs = deployment.stack_outputs(settings, stack.stack_name)
-        if outputs is None:
-            print("  NOT DEPLOYED")
-            continue
-        for key, value in sorted(outputs.items()):
-            print(f"  {key} = {value}")
-        if not outputs:
-            print("  (none)")
-
-
-def report(settings: LocalSettings) -> int:
-    """Outputs, coverage table and smoke checks; non-zero if anything was skipped or failed."""
-    stacks = deployment.assembly_stacks(settings.assembly_dir)
-    _print_outputs(settings, stacks)
-    names = [deployment.BOOTSTRAP_STACK] + [s.stack_name for s in stacks]
-    coverages = deployment.coverage_of(settings, names)
-    print(f"\nCoverage ({', '.join(names)}), verified with ListStackResources:")
-    print(coverage.format_table(coverages))
-    skipped = coverage.skipped(coverages)
-    for entry in skipped:
-        print(f"  SKIPPED {entry}")
-    print("\nSmoke checks:")
-    results = deployment.smoke(settings, stacks)
-    for result in results:
-        mark = "ok  " if result.passed else "FAIL"
-        print(f"  {mark} {result.stack_id}.{result.name}: {result.detail}")
-    failed = [r for r in results if not r.passed]
-    if skipped or failed:
-        print(f"\n{len(skipped)} resource(s) skipped, {len(failed)} smoke check(s) failed")
-        return 1
-    print(f"\nAll {len(results)} smoke checks passed; 0 resources skipped.")
-    return 0
-
-
-def up(settings: LocalSettings) -> int:
-    started = time.monotonic()
-    pid = server.start(settings)
-    print(f"moto server (pid {pid}) on {settings.endpoint}; log: {settings.log_file}")
-    cdk_cli.synth(settings)
-    cdk_cli.bootstrap(settings)
-    cdk_cli.deploy(settings)
-    status = report(settings)
-    print(f"\nDeployed profile {settings.profile} in {time.monotonic() - started:.1f}s.")
-    print(f"The emulator keeps running on {settings.endpoint}, with all its state.")
-    print("`make destroy-local` removes the stacks; stop the emulator with")
-    print(f"`.venv/bin/python -m local_deploy stop --port {settings.port}`.")
-    return status
 
 
 def down(settings: LocalSettings) -> int:

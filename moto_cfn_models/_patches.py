@@ -255,6 +255,7 @@ def _use_moto_delete_fixes() -> None:
 def _install_service_fixes() -> None:
     # Each lives in its service's module; imported here, after moto, to avoid an import cycle.
     from .athena import install_query_engine  # noqa: PLC0415
+    from .athena_rest import install_rest_json  # noqa: PLC0415
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
     from .autoscaling_update import install_update_keeps_mixed_instances_policy  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
@@ -266,6 +267,7 @@ def _install_service_fixes() -> None:
     install_lifecycle_actions()
     install_update_keeps_mixed_instances_policy()
     install_query_engine()
+    install_rest_json()
     install_job_run_reports()
 
 

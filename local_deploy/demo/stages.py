@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from lake_schema.layout import LAKE_LAYOUT
-from local_deploy import deployment
+from local_deploy import bring_up, deployment
 from local_deploy.settings import LocalSettings
 from tools.event_generator import GeneratedEvent
 
@@ -124,9 +124,7 @@ def _parquet_rows(state: DemoState, uri: str) -> tuple[int, list[dict[str, Any]]
 
 def deploy(state: DemoState) -> str:
     """`python -m local_deploy up`, as is: emulator, synth, bootstrap, deploy, smoke checks."""
-    from local_deploy import cli  # noqa: PLC0415 - cli dispatches to this package
-
-    status = cli.up(state.settings)
+    status = bring_up.up(state.settings)
     check(status == 0, "`up` reported skipped resources or failed smoke checks (see the log)")
     stacks = deployment.deployed_stack_names(state.settings)
     return f"{len(stacks)} stacks deployed, smoke checks passed"
