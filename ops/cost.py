@@ -67,6 +67,7 @@ USAGE_ONLY: dict[str, str] = {
     "AWS::Route53::RecordSet*": "per query",
     "AWS::SSM::Parameter": "standard parameters are free",
     "AWS::SecretsManager::SecretTargetAttachment": "no charge (the secret is priced)",
+    "AWS::SecretsManager::ResourcePolicy": "no charge (the secret is priced)",
     "AWS::MSK::Configuration": "no charge",
 }
 
