@@ -283,6 +283,7 @@ def test_execution_role_lists_the_code_prefix(dev: Synthesized) -> None:
         if actions_of(s) == ["s3:ListBucket"] and asset_bucket in json.dumps(s["Resource"])
     ]
     (prefix,) = listing["Condition"]["StringLike"]["s3:prefix"]
+    assert prefix.endswith(".gz"), f"the listing is not narrowed to the code archive: {prefix}"
     code_reads = [
         s for s in statements(policy) if "s3:GetObject" in actions_of(s) and prefix in json.dumps(s)
     ]
