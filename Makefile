@@ -129,12 +129,13 @@ checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, ov
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
 	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
 
-lint: install synth checkov ## ruff, mypy --strict, import cycles, cfn-lint on the synthesized templates, checkov
+lint: install synth checkov ## ruff, mypy --strict, import cycles, cfn-lint, checkov, the access table over dev and prod
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint cdk.out/*.template.json
+	$(BIN)/python -m ops.access dev=cdk.dev.out prod=cdk.prod.out
 
 snapshot-update: install ## Accept template changes into the snapshot tests
 	$(BIN)/python -m pytest tests/test_snapshots.py --snapshot-update

@@ -21,6 +21,10 @@ from filelock import FileLock  # noqa: E402
 
 import app as platform_app  # noqa: E402  (the repo's app.py)
 
+#: What the CDK CLI adds to every synth: each resource's construct path in its Metadata, as the
+#: deployed templates carry it (the access table names resources by that path).
+CLI_CONTEXT = {"aws:cdk:enable-path-metadata": True}
+
 
 def cdk_json_context() -> dict[str, Any]:
     """The context block of cdk.json, as the CDK CLI would pass it to the app."""
@@ -55,7 +59,7 @@ class Synthesized:
 def synthesize(profile: str, outdir: Path) -> Synthesized:
     """Build and synthesize the app exactly as `cdk synth -c env=<profile>` would."""
     app = platform_app.create_app(
-        context={**cdk_json_context(), "env": profile}, outdir=str(outdir)
+        context={**cdk_json_context(), **CLI_CONTEXT, "env": profile}, outdir=str(outdir)
     )
     assembly = platform_app.build(app).synth()
     stack_ids = tuple(stack.id for stack in assembly.stacks)
