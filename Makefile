@@ -129,10 +129,13 @@ checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, ov
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
 	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
 
-lint: install synth checkov ## ruff, mypy --strict, import cycles, cfn-lint, checkov, the access table over dev and prod
+# tools.node_python runs vermin (-t=3.9- --no-tips --violations) over the spark_cluster package the
+# nodes get: Amazon Linux 2023's /usr/bin/python3 is 3.9, which ruff and mypy (3.11) do not check.
+lint: install synth checkov ## ruff, mypy --strict, vermin (node code on 3.9), import cycles, cfn-lint, checkov, the access table
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python -m tools.node_python
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/cfn-lint cdk.out/*.template.json
 	$(BIN)/python -m ops.access dev=cdk.dev.out prod=cdk.prod.out

@@ -17,8 +17,10 @@ Job arguments (`--name value`; Glue sets the first two):
 
 Glue-level settings the CDK passes: `--job-bookmark-option job-bookmark-enable`,
 `--extra-py-files s3://.../events_transform.py`, `--extra-files s3://.../<hash>.json`,
-`--enable-metrics`, `--enable-continuous-cloudwatch-log true`, and MaxConcurrentRuns 1 (two runs
-appending at once could both curate the same late duplicate).
+`--enable-metrics`, `--enable-observability-metrics`, and MaxConcurrentRuns 1 (two runs appending
+at once could both curate the same late duplicate). No continuous-logging flag: Glue 5.0 streams
+every job's logs to CloudWatch in real time (`/aws-glue/jobs/error` for Spark and GlueLogger,
+`/aws-glue/jobs/output` for print and stderr), encrypted by the lake's security configuration.
 
 Write strategy: append, with job bookmarks. The bookmark hands each run only the Firehose files it
 has not processed, so the curated data of earlier runs is never rewritten. Dynamic partition

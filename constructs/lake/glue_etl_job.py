@@ -70,9 +70,9 @@ class JobRuns:
 
 
 class GlueEtlJob(Construct):
-    """A PySpark job with bookmarks, metrics, continuous logs and at most one run at a time,
-    a role that reaches only the prefixes and catalog tables it is given, and an optional
-    scheduled trigger.
+    """A PySpark job with bookmarks, metrics, real-time logs (Glue 5.0's own, encrypted by the
+    security configuration) and at most one run at a time, a role that reaches only the
+    prefixes and catalog tables it is given, and an optional scheduled trigger.
 
     :param name: the job's name.
     :param description: what the job does.
@@ -259,7 +259,14 @@ def _common_folder(paths: Sequence[Path]) -> Path:
 def _default_arguments(
     modules: s3_assets.Asset, files: Mapping[str, s3_assets.Asset], arguments: Mapping[str, str]
 ) -> dict[str, str]:
-    """Bookmarks, metrics and continuous logs on; the modules and files; the script's own."""
+    """Bookmarks and metrics on; the modules and files; the script's own.
+
+    No `--enable-continuous-cloudwatch-log`: continuous logging is a Glue 4.0-and-earlier option
+    that does nothing on Glue 5.0, where every job streams its logs to CloudWatch in real time
+    (system, Spark and GlueLogger logs to `/aws-glue/jobs/error`, the script's stdout and stderr
+    to `/aws-glue/jobs/output`), encrypted under the security configuration's CloudWatch key. The
+    role's `WriteGlueLogs` grant covers them (`/aws-glue/*`).
+    """
     # --extra-files lands in the working directory under the object's name (<hash>.json),
     # which is why each file's name is handed to the script as an argument.
     file_arguments = {a: PurePosixPath(f.s3_object_key).name for a, f in files.items()}
@@ -268,7 +275,6 @@ def _default_arguments(
         "--job-bookmark-option": "job-bookmark-enable",
         "--enable-metrics": "true",
         "--enable-observability-metrics": "true",
-        "--enable-continuous-cloudwatch-log": "true",
         "--extra-py-files": modules.s3_object_url,
         "--extra-files": ",".join(f.s3_object_url for f in files.values()),
         **file_arguments,

@@ -112,14 +112,31 @@ class FirehoseSource(Protocol):
         ...
 
 
+# What Firehose calls on a Kinesis data stream it reads (the Firehose developer guide's role
+# policy for a Kinesis source, "Grant Firehose access to an Amazon S3 destination"). The L2's
+# grant_read adds DescribeStreamSummary, ListStreams, SubscribeToShard and DescribeStreamConsumer:
+# Firehose calls none of them (it polls the shards; it registers no enhanced fan-out consumer),
+# and on the stream's ARN the last three match nothing (ListStreams takes no resource, the other
+# two a consumer's ARN).
+KINESIS_SOURCE_ACTIONS = (
+    "kinesis:DescribeStream",
+    "kinesis:GetShardIterator",
+    "kinesis:GetRecords",
+    "kinesis:ListShards",
+)
+
+
 @dataclass(frozen=True)
 class KinesisSource:
-    """A Kinesis data stream (read with its L2's grant_read: this stream and its key only)."""
+    """A Kinesis data stream, read with exactly what Firehose calls (KINESIS_SOURCE_ACTIONS) on
+    this stream, and kms:Decrypt on its key if it has one: the stream and its key grant."""
 
     stream: kinesis.IStream
 
     def grant_read(self, scope: Construct, role: iam.Role) -> list[iam.Policy]:
-        self.stream.grant_read(role)
+        self.stream.grant(role, *KINESIS_SOURCE_ACTIONS)
+        if self.stream.encryption_key is not None:
+            self.stream.encryption_key.grant_decrypt(role)
         return []
 
     def bind(self, role: iam.IRole) -> SourceConfiguration:

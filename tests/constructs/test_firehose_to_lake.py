@@ -19,6 +19,7 @@ from tests.constructs.bare import bare_stack, synthesized
 
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/11111111-2222-3333-4444-555555555555"
 STREAM_ARN = "arn:aws:kinesis:us-east-1:111111111111:stream/events"
+STREAM_KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/66666666-7777-8888-9999-000000000000"
 FUNCTION_ARN = "arn:aws:lambda:us-east-1:111111111111:function:transform"
 
 
@@ -31,7 +32,14 @@ def delivery() -> tuple[Template, str, list[str]]:
         stack,
         "Delivery",
         delivery_stream_name="lake-events",
-        source=KinesisSource(kinesis.Stream.from_stream_arn(stack, "Stream", STREAM_ARN)),
+        source=KinesisSource(
+            kinesis.Stream.from_stream_attributes(
+                stack,
+                "Stream",
+                stream_arn=STREAM_ARN,
+                encryption_key=kms.Key.from_key_arn(stack, "StreamKey", STREAM_KEY_ARN),
+            )
+        ),
         destination=LakeDestination(
             bucket=s3.Bucket.from_bucket_attributes(
                 stack, "Raw", bucket_name="lake-raw", encryption_key=key
@@ -79,6 +87,42 @@ def test_stream_reads_kinesis_and_writes_kms_encrypted_objects(
     # Firehose checks its role's permissions at creation: both policies come first.
     for policy_id in policies:
         assert policy_id in resource["DependsOn"]
+
+
+def _all_statements(template: Template) -> list[dict[str, Any]]:
+    return [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def _actions(statement: dict[str, Any]) -> list[str]:
+    action = statement["Action"]
+    return [action] if isinstance(action, str) else list(action)
+
+
+def test_role_reads_the_stream_with_exactly_what_firehose_calls(
+    delivery: tuple[Template, str, list[str]],
+) -> None:
+    """The Firehose guide's role policy for a Kinesis source: these four actions on the stream,
+    and kms:Decrypt on the stream's key; not the L2 grant_read's ListStreams, SubscribeToShard
+    and DescribeStreamConsumer (which match nothing on a stream's ARN) nor DescribeStreamSummary."""
+    template, _, _ = delivery
+    kinesis_statements = [
+        s for s in _all_statements(template) if any(a.startswith("kinesis:") for a in _actions(s))
+    ]
+    assert len(kinesis_statements) == 1
+    (read,) = kinesis_statements
+    assert sorted(_actions(read)) == [
+        "kinesis:DescribeStream",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+        "kinesis:ListShards",
+    ]
+    assert read["Resource"] == STREAM_ARN
+    stream_key = [s for s in _all_statements(template) if s["Resource"] == STREAM_KEY_ARN]
+    assert [_actions(s) for s in stream_key] == [["kms:Decrypt"]]
 
 
 def test_role_trusts_firehose_for_this_account_only(

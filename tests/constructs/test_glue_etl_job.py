@@ -94,19 +94,41 @@ def test_job_runs_glue_5_one_at_a_time_under_the_security_configuration(
     assert (props["WorkerType"], props["ExecutionClass"]) == ("G.1X", "STANDARD")
 
 
-def test_default_arguments_enable_bookmarks_metrics_logs_and_pass_the_scripts_own(
+def test_default_arguments_enable_bookmarks_metrics_and_pass_the_scripts_own(
     job: tuple[Template, str, str],
 ) -> None:
     template, job_id, _ = job
     args = template.find_resources("AWS::Glue::Job")[job_id]["Properties"]["DefaultArguments"]
     assert args["--job-bookmark-option"] == "job-bookmark-enable"
     assert args["--enable-metrics"] == "true"
-    assert args["--enable-continuous-cloudwatch-log"] == "true"
     assert args["--raw-database"] == "lake_test_raw"
     # The file argument is the uploaded object's name (<hash>.json).
     assert args["--schema-file"].endswith(".json")
     assert "--extra-py-files" in args
     assert "--extra-files" in args
+
+
+def test_no_continuous_logging_flag_on_glue_5(job: tuple[Template, str, str]) -> None:
+    """`--enable-continuous-cloudwatch-log` is Glue 4.0 and earlier: on Glue 5.0 every job already
+    streams its logs to CloudWatch in real time (/aws-glue/jobs/error and /aws-glue/jobs/output,
+    per AWS's "Logging for AWS Glue jobs"), so the flag would be a no-op that reads as a setting.
+    What does work stays: the security configuration (it encrypts those logs) and the role's
+    grant on /aws-glue/* log groups."""
+    template, job_id, security_id = job
+    props = template.find_resources("AWS::Glue::Job")[job_id]["Properties"]
+    assert props["GlueVersion"] == "5.0"
+    assert not [a for a in props["DefaultArguments"] if a.startswith("--enable-continuous")]
+    assert not [a for a in props["DefaultArguments"] if a.startswith("--continuous-log")]
+    assert props["SecurityConfiguration"] == "lake-security"
+    assert security_id in template.find_resources("AWS::Glue::Job")[job_id]["DependsOn"]
+    (logs,) = [
+        s
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "WriteGlueLogs"
+    ]
+    assert "logs:PutLogEvents" in _actions(logs)
+    assert "/aws-glue/*" in str(logs["Resource"])
 
 
 def test_scheduled_trigger_starts_the_job(job: tuple[Template, str, str]) -> None:

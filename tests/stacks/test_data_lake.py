@@ -373,12 +373,10 @@ def test_job_runs_glue_5_with_bookmarks_metrics_and_encryption(synthesized: Synt
     )
     arguments = job["DefaultArguments"]
     assert arguments["--job-bookmark-option"] == "job-bookmark-enable"
-    for flag in (
-        "--enable-metrics",
-        "--enable-continuous-cloudwatch-log",
-        "--enable-observability-metrics",
-    ):
+    for flag in ("--enable-metrics", "--enable-observability-metrics"):
         assert arguments[flag] == "true"
+    # Glue 5.0 logs in real time on its own: the 4.0 continuous-logging switch is a no-op there.
+    assert "--enable-continuous-cloudwatch-log" not in arguments
     # The transform module ships zipped so that it keeps its import name.
     assert render(arguments["--extra-py-files"]).endswith(".zip")
     extra_file = render(arguments["--extra-files"])
