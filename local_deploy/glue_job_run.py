@@ -56,6 +56,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from local_deploy.access import clients_as
+
 logger = logging.getLogger("local_deploy.glue_job_run")
 
 Clients = Callable[[str], Any]
@@ -517,8 +519,10 @@ def run_job(
     keep_stage: bool = False,
 ) -> JobRunSummary:
     """Start a run of ``job_name`` in the emulator, run its script locally, and report it."""
-    glue, s3 = clients("glue"), clients("s3")
+    glue = clients("glue")
     job = glue.get_job(JobName=job_name)["Job"]
+    # The script's reads and writes are the job role's, authorized as AWS would (.access).
+    s3 = clients_as(clients, region, job["Role"], ("s3",))("s3")
     command = job["Command"]
     if command.get("Name") != "glueetl":
         raise JobRunError(f"{job_name}: only glueetl (Spark) jobs run locally, not {command!r}")

@@ -97,10 +97,16 @@ def aws_managed_policy(arn: str) -> NamedPolicy:
         raise ResolveError(
             f"{arn}: this AWS managed policy's document is not recorded in {_MANAGED_POLICIES.name}"
         )
-    document = json.loads(
-        _ANY_LOGS_TYPE.sub(r"\1log-group:", json.dumps(recorded[name]["document"]))
-    )
+    document = engine_readable(recorded[name]["document"])
     return NamedPolicy(f"aws-managed:{name}@{recorded[name]['version']}", document)
+
+
+def engine_readable(document: dict[str, Any]) -> dict[str, Any]:
+    """An AWS managed policy's document with the grants iam-simulate misreads written as IAM
+    reads them (see `_ANY_LOGS_TYPE`)."""
+    text = _ANY_LOGS_TYPE.sub(r"\1log-group:", json.dumps(document))
+    rewritten: dict[str, Any] = json.loads(text)
+    return rewritten
 
 
 def _path(values: AssemblyValues, stack_id: str, logical_id: str) -> str:

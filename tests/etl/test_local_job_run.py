@@ -103,6 +103,51 @@ def _create_job_as_deployed(glue: Any, s3: Any) -> None:
     )
 
 
+def _create_job_role(iam: Any) -> None:
+    """The job's role, least privilege as the deployed one's: read raw and the assets, write
+    curated; every call of the local run is authorized against it (local_deploy.access)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "glue.amazonaws.com"},
+            }
+        ],
+    }
+    iam.create_role(RoleName="etl", AssumeRolePolicyDocument=json.dumps(trust))
+    policies = {
+        "read": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [
+                    f"arn:aws:s3:::{RAW}/*",
+                    f"arn:aws:s3:::{ASSETS}/*",
+                    f"arn:aws:s3:::{CURATED}/*",
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": [f"arn:aws:s3:::{RAW}", f"arn:aws:s3:::{CURATED}"],
+            },
+            {"Effect": "Allow", "Action": ["kms:Decrypt", "kms:GenerateDataKey"], "Resource": "*"},
+        ],
+        "write-curated": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                "Resource": f"arn:aws:s3:::{CURATED}/*",
+            },
+        ],
+    }
+    for name, statements in policies.items():
+        document = {"Version": "2012-10-17", "Statement": statements}
+        iam.put_role_policy(RoleName="etl", PolicyName=name, PolicyDocument=json.dumps(document))
+
+
 @pytest.fixture(scope="module")
 def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Two runs: the first over two Firehose files, the second after one more file lands."""
@@ -114,9 +159,11 @@ def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
         glue, s3 = boto3.client("glue", region_name=REGION), boto3.client("s3", region_name=REGION)
 
         def clients(service: str) -> Any:
-            return {"glue": glue, "s3": s3}[service]
+            # A new client each time: the job role's S3 client is guarded, the operator's not.
+            return boto3.client(service, region_name=REGION)
 
         _create_job_as_deployed(glue, s3)
+        _create_job_role(boto3.client("iam", region_name=REGION))
         first_files = [
             _put_firehose_object(
                 s3,
@@ -158,12 +205,23 @@ def runs(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Itera
                 state_dir=state_dir,
                 arguments={"--max_clock_skew_hours": "soon"},
             )
+        boto3.client("iam", region_name=REGION).delete_role_policy(
+            RoleName="etl", PolicyName="write-curated"
+        )
+        _put_firehose_object(
+            s3,
+            "events/dt=2026-11-22/dev-events-1-2026-11-22-10-05-00-dddd",
+            [_event("e-3", event_time="2026-11-22T10:00:00Z", ingested_at="2026-11-22T10:00:01Z")],
+        )
+        with time_machine.travel(SECOND_RUN_AT):
+            denied = run_job(JOB, clients=clients, region=REGION, state_dir=state_dir)
         curated = _read_prefix(s3, CURATED, "events/")
         quarantine = _read_prefix(s3, CURATED, "quarantine/events/")
         yield {
             "first": first,
             "second": second,
             "failed": failed,
+            "denied": denied,
             "first_files": first_files,
             "second_file": second_file,
             "curated": curated,
@@ -252,7 +310,9 @@ def test_a_failing_run_is_failed_with_its_error_and_leaves_the_bookmark(
 
 def test_get_job_runs_shows_both_runs_as_they_ran(runs: dict[str, Any]) -> None:
     by_id = {r["Id"]: r for r in runs["job_runs"]}
-    assert set(by_id) == {runs["first"].run_id, runs["second"].run_id, runs["failed"].run_id}
+    assert set(by_id) == {
+        runs[name].run_id for name in ("first", "second", "failed", "denied")
+    }
     for summary, started in ((runs["first"], FIRST_RUN_AT), (runs["second"], SECOND_RUN_AT)):
         record = by_id[summary.run_id]
         assert record["JobRunState"] == "SUCCEEDED"
@@ -265,3 +325,14 @@ def test_get_job_runs_shows_both_runs_as_they_ran(runs: dict[str, Any]) -> None:
         assert record["GlueVersion"] == "5.0"
         assert record["Arguments"]["--job-bookmark-option"] == "job-bookmark-enable"
         assert record["Arguments"]["--schema_file"] == SCHEMA_ASSET
+
+
+def test_a_write_the_role_may_not_make_fails_the_run_as_aws_would(runs: dict[str, Any]) -> None:
+    """Without its curated write grant the role's upload is denied: the run FAILS, naming the
+    principal, the action, the object and the decision."""
+    denied: JobRunSummary = runs["denied"]
+    assert denied.state == "FAILED"
+    assert "AccessDenied" in denied.error
+    assert "role/etl is not authorized to perform: s3:PutObject on resource: " in denied.error
+    assert f"arn:aws:s3:::{CURATED}/events/" in denied.error
+    assert "ImplicitlyDenied: no statement allows it" in denied.error
