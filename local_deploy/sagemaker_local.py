@@ -28,6 +28,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from local_deploy.access import clients_as
+
 logger = logging.getLogger(__name__)
 
 _MARK = "_local_sagemaker_installed"
@@ -67,7 +69,8 @@ class BackendRecorder:
             self.execution.last_modified_time = self.clock()
 
 
-def _clients(host: str | None, account_id: str, region: str) -> tuple[Any, Any]:  # boto3 clients
+def _clients(host: str | None, account_id: str, region: str) -> Callable[[str], Any]:
+    """A factory of boto3 clients that reach the server this execution was started on."""
     local = host is not None and "amazonaws.com" not in host
     options: dict[str, Any] = {
         "region_name": region,
@@ -78,7 +81,7 @@ def _clients(host: str | None, account_id: str, region: str) -> tuple[Any, Any]:
     }
     if local:
         options["endpoint_url"] = f"http://{host}"
-    return boto3.client("s3", **options), boto3.client("sagemaker", **options)
+    return lambda service: boto3.client(service, **options)
 
 
 def run_execution(
@@ -102,7 +105,10 @@ def run_execution(
     try:
         definition = json.loads(execution.pipeline_definition_for_execution)
         parameters = parameter_values(definition.get("Parameters", []), overrides)
-        s3, sagemaker = _clients(host, backend.account_id, backend.region_name)
+        clients = _clients(host, backend.account_id, backend.region_name)
+        # The steps read and write as the pipeline's role, authorized as AWS would.
+        as_role = clients_as(clients, backend.region_name, pipeline.role_arn, ("s3",))
+        s3, sagemaker = as_role("s3"), clients("sagemaker")
         runner = PipelineRunner(
             definition,
             ExecutionContext(pipeline_name, pipeline.arn, execution_arn, parameters),

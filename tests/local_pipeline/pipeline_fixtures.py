@@ -121,6 +121,77 @@ class Account:
         return execution, steps
 
 
+#: The pipeline role's grants, least privilege as the stack's (constructs/ml): each local step's
+#: S3 call is authorized against them (local_deploy.access). "list-code" is the S3Prefix code
+#: input's listing, whose absence was the pipeline's first-step denial.
+def pipeline_role_policies(key_arn: str) -> dict[str, list[dict[str, Any]]]:
+    return {
+        "list-code": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{ASSETS}",
+                "Condition": {"StringLike": {"s3:prefix": [CODE_KEY]}},
+            }
+        ],
+        "read-inputs": [
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": [
+                    f"arn:aws:s3:::{ASSETS}/{CODE_KEY}",
+                    f"arn:aws:s3:::{LAKE}/training/*",
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{LAKE}",
+                "Condition": {"StringLike": {"s3:prefix": ["training/*"]}},
+            },
+        ],
+        "artifacts": [
+            {
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+                # scored/: where scored_pipeline (below) writes its report.
+                "Resource": [
+                    f"arn:aws:s3:::{ARTIFACTS}/pipelines/*",
+                    f"arn:aws:s3:::{ARTIFACTS}/scored/*",
+                ],
+            },
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:aws:s3:::{ARTIFACTS}",
+                "Condition": {"StringLike": {"s3:prefix": ["pipelines/*", "scored/*"]}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource": key_arn,
+            },
+        ],
+    }
+
+
+def create_pipeline_role(iam: Any, key_arn: str) -> None:
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+            }
+        ],
+    }
+    iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust))
+    for name, statements in pipeline_role_policies(key_arn).items():
+        document = json.dumps({"Version": "2012-10-17", "Statement": statements})
+        iam.put_role_policy(RoleName="pipeline", PolicyName=name, PolicyDocument=document)
+
+
 @pytest.fixture(scope="package")
 def account() -> Iterator[Account]:
     with pytest.MonkeyPatch.context() as patch:
@@ -141,6 +212,7 @@ def account() -> Iterator[Account]:
             frame.to_parquet(buffer, index=False)
             s3.put_object(Bucket=LAKE, Key="training/export/part-0", Body=buffer.getvalue())
             key = clients("kms").create_key()["KeyMetadata"]["Arn"]
+            create_pipeline_role(clients("iam"), key)
             clients("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
             yield Account(kms_key_arn=key, clients=clients)
             sagemaker_local.install(synchronous=False)

@@ -112,3 +112,30 @@ def test_max_runtime_stops_the_step(account: Account) -> None:
         "step Score: stopped after StoppingCondition.MaxRuntimeInSeconds=1.0"
     )
     assert [(s["StepName"], s["StepStatus"]) for s in steps] == [("Score", "Failed")]
+
+
+def test_without_listing_its_code_prefix_the_first_step_is_denied(
+    registered: Run, account: Account
+) -> None:
+    """The first-step denial of a real account, shown locally: an S3Prefix code input is listed
+    before it is read, and the role without that listing fails the step with AWS's answer."""
+    iam = account.clients("iam")
+    kept = iam.get_role_policy(RoleName="pipeline", PolicyName="list-code")["PolicyDocument"]
+    iam.delete_role_policy(RoleName="pipeline", PolicyName="list-code")
+    try:
+        account.create_pipeline(
+            "no-code-listing", build_training_pipeline(account.settings()).render()
+        )
+        execution, steps = account.run("no-code-listing", NumRound="1")
+    finally:
+        iam.put_role_policy(
+            RoleName="pipeline", PolicyName="list-code", PolicyDocument=json.dumps(kept)
+        )
+    assert execution["PipelineExecutionStatus"] == "Failed"
+    assert [(s["StepName"], s["StepStatus"]) for s in steps] == [("Prepare", "Failed")]
+    reason = steps[0]["FailureReason"]
+    assert "AccessDenied" in reason
+    assert (
+        "role/pipeline is not authorized to perform: s3:ListBucket on resource: arn:aws:s3:::assets"
+        in reason
+    )
