@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from local_deploy import deployment, server
+from local_deploy.access import clients_as
 from local_deploy.cluster_scenario import ScenarioReport, play, write_sample_events
 from local_deploy.cluster_spark import LocalClusterError, LocalClusterSpec, LocalSparkCluster
 from local_deploy.settings import LocalSettings
@@ -47,6 +48,7 @@ class DeployedCluster:
     hook_name: str
     hook_timeout_s: int
     secret: str
+    worker_role_arn: str
     curated_bucket: str
     analytics_bucket: str
     cluster_name: str
@@ -61,6 +63,36 @@ def _outputs(settings: LocalSettings, stack_id: str) -> dict[str, str]:
     if outputs is None:
         raise LocalClusterError(f"{stack_id} is not deployed; run `make deploy-local` first")
     return outputs
+
+
+def node_role_arn(settings: LocalSettings, group_name: str) -> str:
+    """The role a group's instances run as: its launch template's instance profile's."""
+    group = deployment.client(settings, "autoscaling").describe_auto_scaling_groups(
+        AutoScalingGroupNames=[group_name]
+    )["AutoScalingGroups"][0]
+    template = (
+        group.get("LaunchTemplate")
+        or group["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
+    )
+    version = deployment.client(settings, "ec2").describe_launch_template_versions(
+        LaunchTemplateId=template["LaunchTemplateId"],
+        Versions=[str(template.get("Version", "$Latest"))],
+    )["LaunchTemplateVersions"][0]
+    profile = version["LaunchTemplateData"]["IamInstanceProfile"]
+    name = profile.get("Name") or profile["Arn"].rsplit("/", 1)[-1]
+    roles = deployment.client(settings, "iam").get_instance_profile(InstanceProfileName=name)[
+        "InstanceProfile"
+    ]["Roles"]
+    if len(roles) != 1:
+        raise LocalClusterError(f"{group_name}: instance profile {name} holds {len(roles)} roles")
+    return str(roles[0]["Arn"])
+
+
+def as_node(settings: LocalSettings, role_arn: str, service: str) -> Any:  # noqa: ANN401 - boto3
+    """A client of `service` whose calls are authorized as the node role `role_arn`."""
+    return clients_as(
+        lambda name: deployment.client(settings, name), settings.region, role_arn, (service,)
+    )(service)
 
 
 def cluster_deployed(settings: LocalSettings) -> bool:
@@ -91,15 +123,25 @@ def deployed_cluster(settings: LocalSettings) -> DeployedCluster:
     )["LifecycleHooks"]
     if not hooks:
         raise LocalClusterError(f"the worker group has no hook {cluster['LifecycleHookName']}")
-    secret = deployment.client(settings, "secretsmanager").get_secret_value(
-        SecretId=cluster["SecretArn"]
-    )["SecretString"]
+    # Each node reads the secret at boot, as its instance profile's role: authorized as AWS would.
+    roles = {
+        group: node_role_arn(settings, cluster[output])
+        for group, output in (("master", "MasterGroupName"), ("workers", "WorkerGroupName"))
+    }
+    secrets = [
+        as_node(settings, role, "secretsmanager").get_secret_value(SecretId=cluster["SecretArn"])[
+            "SecretString"
+        ]
+        for role in roles.values()
+    ]
+    secret = secrets[0]
     config = deployment.profile_config(settings.profile).cluster
     return DeployedCluster(
         group_name=cluster["WorkerGroupName"],
         hook_name=cluster["LifecycleHookName"],
         hook_timeout_s=int(hooks[0]["HeartbeatTimeout"]),
         secret=secret,
+        worker_role_arn=roles["workers"],
         curated_bucket=lake["CuratedBucketName"],
         analytics_bucket=lake["AnalyticsBucketName"],
         cluster_name=config.name,
@@ -124,7 +166,13 @@ def worker_instances(autoscaling: Any, group_name: str, *, minimum: int) -> list
     return [i["InstanceId"] for i in group["Instances"] if i["LifecycleState"] == "InService"]
 
 
-def stage_curated_events(s3: Any, bucket: str, folder: Path) -> tuple[int, bool]:  # noqa: ANN401
+def stage_curated_events(
+    s3: Any,  # noqa: ANN401 - boto3: the workers' reads
+    bucket: str,
+    folder: Path,
+    *,
+    seeder: Any = None,  # noqa: ANN401 - boto3: who fills an empty zone (the cluster may not)
+) -> tuple[int, bool]:
     """Download ``events/`` Parquet into ``folder``; fill an empty zone with sample events
     first. Returns (files staged, whether sample events were written)."""
     keys = _parquet_keys(s3, bucket, EVENTS_PREFIX)
@@ -133,7 +181,9 @@ def stage_curated_events(s3: Any, bucket: str, folder: Path) -> tuple[int, bool]
         sample = folder.parent / "sample-events"
         write_sample_events(sample)
         for path in sorted(sample.rglob("*.parquet")):
-            s3.upload_file(str(path), bucket, f"{EVENTS_PREFIX}{path.relative_to(sample)}")
+            (seeder or s3).upload_file(
+                str(path), bucket, f"{EVENTS_PREFIX}{path.relative_to(sample)}"
+            )
         keys = _parquet_keys(s3, bucket, EVENTS_PREFIX)
         generated = True
     for key in keys:
@@ -168,7 +218,8 @@ def run(settings: LocalSettings, *, workers: int | None = None, keep: bool = Fal
         return 1
     deployed = deployed_cluster(settings)
     autoscaling = deployment.client(settings, "autoscaling")
-    s3 = deployment.client(settings, "s3")
+    # The jobs read the curated zone and write the analytics zone as the workers' role.
+    s3 = as_node(settings, deployed.worker_role_arn, "s3")
     # One local worker per instance of the group (at least 2, so that one can be drained).
     group = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[deployed.group_name])
     desired = int(group["AutoScalingGroups"][0]["DesiredCapacity"])
@@ -179,7 +230,9 @@ def run(settings: LocalSettings, *, workers: int | None = None, keep: bool = Fal
     root = settings.state_dir / f"cluster-{settings.port}"
     shutil.rmtree(root, ignore_errors=True)
     input_dir = root / "input" / "events"
-    staged, generated = stage_curated_events(s3, deployed.curated_bucket, input_dir)
+    staged, generated = stage_curated_events(
+        s3, deployed.curated_bucket, input_dir, seeder=deployment.client(settings, "s3")
+    )
     print(
         f"staged {staged} Parquet file(s) from s3://{deployed.curated_bucket}/{EVENTS_PREFIX}"
         + (" (the zone was empty: wrote deterministic sample events first)" if generated else "")

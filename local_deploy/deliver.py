@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from local_deploy import deployment
+from local_deploy.access import clients_as
 from local_deploy.firehose.delivery import DeliverySummary, LocalFirehose
 from local_deploy.firehose.parquet import TableSchema
 from local_deploy.firehose.plan import DeliveryPlan
@@ -56,13 +57,20 @@ def checkpoint_file(settings: LocalSettings, delivery_stream: str) -> Path:
 def deliver(settings: LocalSettings, delivery_stream: str) -> DeliverySummary:
     """Deliver every record that arrived in the stream's source since the last delivery."""
 
-    def clients(service: str) -> Any:  # noqa: ANN401 - boto3 is untyped
+    def operator(service: str) -> Any:  # noqa: ANN401 - boto3 is untyped
         return deployment.client(settings, service)
 
-    description = clients("firehose").describe_delivery_stream(DeliveryStreamName=delivery_stream)[
+    description = operator("firehose").describe_delivery_stream(DeliveryStreamName=delivery_stream)[
         "DeliveryStreamDescription"
     ]
     plan = DeliveryPlan.from_description(description)
+    # Firehose reads the stream and writes the lake as its roles: authorized as AWS would.
+    clients = clients_as(
+        clients_as(operator, settings.region, plan.source_role_arn, ("kinesis",)),
+        settings.region,
+        plan.role_arn,
+        ("s3",),
+    )
     configuration = clients("lambda").get_function_configuration(FunctionName=plan.lambda_arn)
     table = clients("glue").get_table(DatabaseName=plan.database, Name=plan.table)["Table"]
     schema = TableSchema.from_glue(table["StorageDescriptor"]["Columns"])

@@ -90,8 +90,9 @@ class LocalFirehose:
         self.plan, self.transform, self.schema = plan, transform, schema
         self.checkpoint, self.region, self.clock = checkpoint, region, clock
         self.kinesis, self.s3 = clients("kinesis"), clients("s3")
-        stream = self.kinesis.describe_stream_summary(StreamName=plan.source_stream_name)[
-            "StreamDescriptionSummary"
+        # DescribeStream, as Firehose itself calls (its role is granted that, not the summary).
+        stream = self.kinesis.describe_stream(StreamName=plan.source_stream_name, Limit=1)[
+            "StreamDescription"
         ]
         self.stream_arn = stream["StreamARN"]
         # A checkpoint of another stream (an emulator restarted since) would skip records.

@@ -27,6 +27,9 @@ class DeliveryPlan:
     lambda_arn: str
     database: str
     table: str
+    #: The roles Firehose reads the source and writes the destination as ("": not given).
+    source_role_arn: str = ""
+    role_arn: str = ""
 
     @classmethod
     def from_description(cls, description: Mapping[str, Any]) -> DeliveryPlan:
@@ -67,4 +70,6 @@ class DeliveryPlan:
             lambda_arn=lambda_arns[0],
             database=require(schema.get("DatabaseName"), "no Glue database"),
             table=require(schema.get("TableName"), "no Glue table"),
+            source_role_arn=source.get("RoleARN", ""),
+            role_arn=s3.get("RoleARN", ""),
         )

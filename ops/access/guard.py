@@ -132,10 +132,11 @@ class LivePolicies:
                 head = s3.head_object(Bucket=bucket, Key=key)
             except ClientError:
                 head = None
-            if head is not None:
-                if head.get("ServerSideEncryption") != "aws:kms":
-                    return None, False
+            if head is not None and head.get("ServerSideEncryption") != "aws:kms":
+                return None, False
+            if head is not None and "SSEKMSKeyId" in head:
                 return self.key_arn(head["SSEKMSKeyId"]), bool(head.get("BucketKeyEnabled"))
+            # Not there yet, or an emulator that omits the key: the bucket's default says.
         return self._cached("bucket-encryption", bucket, lambda: self._bucket_encryption(bucket))  # type: ignore[no-any-return]
 
     def _bucket_encryption(self, bucket: str) -> tuple[str | None, bool]:

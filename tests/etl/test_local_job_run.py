@@ -310,9 +310,7 @@ def test_a_failing_run_is_failed_with_its_error_and_leaves_the_bookmark(
 
 def test_get_job_runs_shows_both_runs_as_they_ran(runs: dict[str, Any]) -> None:
     by_id = {r["Id"]: r for r in runs["job_runs"]}
-    assert set(by_id) == {
-        runs[name].run_id for name in ("first", "second", "failed", "denied")
-    }
+    assert set(by_id) == {runs[name].run_id for name in ("first", "second", "failed", "denied")}
     for summary, started in ((runs["first"], FIRST_RUN_AT), (runs["second"], SECOND_RUN_AT)):
         record = by_id[summary.run_id]
         assert record["JobRunState"] == "SUCCEEDED"
