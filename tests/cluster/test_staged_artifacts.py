@@ -13,7 +13,13 @@ import pytest
 
 from platform_config import ConfigError, parse_profile
 from platform_config.artifacts import ArtifactLock, pin_staged, read_lock
-from tests.cluster.test_cluster_stack import STACK, flatten, resources, user_data
+from tests.cluster.test_cluster_stack import (
+    STACK,
+    flatten,
+    launch_templates,
+    resources,
+    user_data,
+)
 from tests.cluster.test_unpinned_downloads import warnings
 from tests.config_testkit import profile
 from tests.synthesis import CLI_CONTEXT, Synthesized, cdk_json_context, platform_app
@@ -69,6 +75,8 @@ def test_with_the_lock_the_nodes_fetch_the_staged_copies_pinned(staged_dev: Synt
             assert f"{variable}_SHA512='{digest(key)}'\n" in env
         assert "repo1.maven.org" not in env
         assert "archive.apache.org" not in env
+        # The longer s3:// URLs still fit EC2's 16 KB of user data.
+        assert len(flatten(launch_templates(staged_dev)[name]["UserData"])) < 16 * 1024
     # The staged objects' fetch is `aws s3 cp` (bootstrap.sh's fetch for s3:// URLs).
     script = files["/usr/local/sbin/spark-bootstrap"]["content"]
     assert 's3://*) aws s3 cp --only-show-errors "$1" "$2"' in script
