@@ -37,7 +37,7 @@ NODE_STAMP := node_modules/.installed
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help install synth test test-clock lint snapshot-update preflight deploy diff bench-synth clean
+.PHONY: help install synth test test-clock lint snapshot-update preflight stage-artifacts deploy diff bench-synth clean
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local demo-local
 
 help: ## List the targets
@@ -147,6 +147,12 @@ snapshot-update: install ## Accept template changes into the snapshot tests
 preflight: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Check the AWS account of your credentials has what ENV needs (quotas, bootstrap, Lake Formation); run before deploy
 	$(CDK) synth $(CDK_ARGS) --quiet -o cdk.$(ENV).out
 	$(BIN)/python -m ops.preflight cdk.$(ENV).out --env $(ENV)
+
+# Needs internet access, gpg and gpgv. The CDK assets bucket it stages in is created by
+# `cdk bootstrap`, a no-op when current (as in `deploy`).
+stage-artifacts: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Verify the Spark cluster's downloads (checksums, Apache signatures), stage them in your account's S3, record them for synth; run before deploy
+	$(CDK) bootstrap $(CDK_ARGS)
+	$(BIN)/python -m ops.stage_artifacts --env $(ENV)
 
 deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
 	$(CDK) bootstrap $(CDK_ARGS)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from platform_config.artifacts import LOCK_CONTEXT_KEY, LOCK_PATH, pin_staged, read_lock
 from platform_config.errors import ConfigError, from_validation_error
 from platform_config.model import PlatformConfig
 
@@ -32,7 +34,8 @@ def parse_profile(name: str, raw: object) -> PlatformConfig:
 
 
 def load_config(scope: Construct) -> PlatformConfig:
-    """The profile named by `-c env=NAME` (default dev), from the `profiles` context key."""
+    """The profile named by `-c env=NAME` (default dev), from the `profiles` context key, with
+    the downloads that `make stage-artifacts` staged for it (platform_config/artifacts.py)."""
     name = scope.node.try_get_context(PROFILE_CONTEXT_KEY) or DEFAULT_PROFILE
     profiles = scope.node.try_get_context(PROFILES_CONTEXT_KEY)
     if not isinstance(profiles, Mapping) or not profiles:
@@ -45,4 +48,6 @@ def load_config(scope: Construct) -> PlatformConfig:
         raise ConfigError(
             f"config error at {PROFILE_CONTEXT_KEY}: unknown profile {name!r}; allowed: {allowed}"
         )
-    return parse_profile(str(name), profiles[name])
+    lock_path = Path(scope.node.try_get_context(LOCK_CONTEXT_KEY) or LOCK_PATH)
+    staged = pin_staged(str(name), profiles[name], read_lock(lock_path), lock_path.name)
+    return parse_profile(str(name), staged)

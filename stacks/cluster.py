@@ -231,7 +231,7 @@ def _downloads(cluster: ClusterConfig) -> list[Download]:
     return [distribution.spark, distribution.hadoop_aws, distribution.aws_sdk_bundle]
 
 
-def _warn_about_unpinned_downloads(stack: cdk.Stack, cluster: ClusterConfig) -> None:
+def _warn_about_unpinned_downloads(stack: ClusterStack, cluster: ClusterConfig) -> None:
     """A download without its SHA-512 still synthesizes, but every instance refuses it at boot:
     say so at synth, where it can be fixed, rather than in a boot log on EC2."""
     distribution = cluster.distribution
@@ -244,7 +244,9 @@ def _warn_about_unpinned_downloads(stack: cdk.Stack, cluster: ClusterConfig) -> 
             cdk.Annotations.of(stack).add_warning_v2(
                 f"platform:cluster-unpinned-{key}",
                 f"cluster.distribution.{key}.sha512 is not set: instances will refuse to "
-                f"install {download.url} until it is (see docs/cluster.md, Bootstrap)",
+                f"install {download.url} until it is; `make stage-artifacts ENV="
+                f"{stack.config.profile}` verifies, stages and pins it (docs/cluster.md, "
+                "Bootstrap)",
             )
 
 
