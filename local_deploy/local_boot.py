@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from local_deploy.settings import LocalSettings
+from moto_cfn_models.cfn_signals import WAITING_REASON
 from spark_cluster import boot_check
 
 SIGNALLED_TYPE = "AWS::AutoScaling::AutoScalingGroup"
@@ -121,6 +122,21 @@ def _node_files(ec2: Any, group: Mapping[str, Any]) -> tuple[dict[str, str], dic
     return env, boot
 
 
+def _waiting_resources(cloudformation: Any, stack_id: str) -> dict[str, str]:  # noqa: ANN401
+    """Logical ID -> physical ID of the stack's groups that wait for signals, from the event
+    the emulator adds once every resource of the stack exists. Only events are read: listing
+    the resources of a stack still being created would make moto create them (its resource
+    map is lazy) on this thread too."""
+    events = cloudformation.describe_stack_events(StackName=stack_id)["StackEvents"]
+    return {
+        e["LogicalResourceId"]: e["PhysicalResourceId"]
+        for e in events
+        if e["ResourceType"] == SIGNALLED_TYPE
+        and e["ResourceStatus"] == "CREATE_IN_PROGRESS"
+        and (e.get("ResourceStatusReason") or "").startswith(WAITING_REASON)
+    }
+
+
 def waiting_groups(
     clients: Clients, handled: set[tuple[str, str]]
 ) -> dict[str, list[WaitingGroup]]:
@@ -129,28 +145,27 @@ def waiting_groups(
         clients(s) for s in ("cloudformation", "autoscaling", "ec2")
     )
     found: dict[str, list[WaitingGroup]] = {}
-    for stack in cloudformation.describe_stacks()["Stacks"]:
-        if stack["StackStatus"] != "CREATE_IN_PROGRESS":
-            continue
+    # ListStacks, not DescribeStacks: moto resolves a stack's Outputs when it describes it,
+    # and would create the resources they name on this thread while the CLI's CreateStack
+    # creates them on another. A summary names no output.
+    in_progress = cloudformation.list_stacks(StackStatusFilter=["CREATE_IN_PROGRESS"])
+    for stack in in_progress["StackSummaries"]:
         name, stack_id = stack["StackName"], stack["StackId"]
+        waiting = {
+            logical_id: physical_id
+            for logical_id, physical_id in _waiting_resources(cloudformation, stack_id).items()
+            if (stack_id, logical_id) not in handled
+        }
+        if not waiting:
+            continue
         body = cloudformation.get_template(StackName=stack_id)["TemplateBody"]
         template = json.loads(body) if isinstance(body, str) else body
-        physical = {
-            r["LogicalResourceId"]: r["PhysicalResourceId"]
-            for r in cloudformation.list_stack_resources(StackName=stack_id)[
-                "StackResourceSummaries"
+        for logical_id, group_name in waiting.items():
+            resource = template["Resources"][logical_id]
+            count = int(resource["CreationPolicy"]["ResourceSignal"].get("Count", 1))
+            groups = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[group_name])[
+                "AutoScalingGroups"
             ]
-        }
-        for logical_id, resource in (template.get("Resources") or {}).items():
-            signal = (resource.get("CreationPolicy") or {}).get("ResourceSignal")
-            if resource.get("Type") != SIGNALLED_TYPE or signal is None:
-                continue
-            count = int(signal.get("Count", 1))
-            if count <= 0 or (stack_id, logical_id) in handled or logical_id not in physical:
-                continue
-            groups = autoscaling.describe_auto_scaling_groups(
-                AutoScalingGroupNames=[physical[logical_id]]
-            )["AutoScalingGroups"]
             if not groups:
                 continue
             env, boot = _node_files(ec2, groups[0])
@@ -158,7 +173,7 @@ def waiting_groups(
                 WaitingGroup(
                     stack_name=stack_id,
                     logical_id=logical_id,
-                    group_name=physical[logical_id],
+                    group_name=group_name,
                     count=count,
                     instance_ids=tuple(i["InstanceId"] for i in groups[0]["Instances"]),
                     env=env,

@@ -56,6 +56,9 @@ SIGNALLED_TYPES = frozenset({"AWS::AutoScaling::AutoScalingGroup"})
 DEFAULT_TIMEOUT = "PT5M"  # CloudFormation's default ResourceSignal.Timeout
 MAX_TIMEOUT = timedelta(hours=12)
 STATUSES = ("SUCCESS", "FAILURE")
+#: Starts the reason of the CREATE_IN_PROGRESS event a waiting resource gets once the stack's
+#: resources exist: a client may then read the stack (the local boot looks for it).
+WAITING_REASON = "Waiting for "
 _WAITS = "_moto_cfn_models_signal_waits"
 _MARK = "__moto_cfn_models_signals__"
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
@@ -312,7 +315,7 @@ def _wait_for_creation_policies() -> None:
                 stack,
                 wait,
                 "CREATE_IN_PROGRESS",
-                f"Waiting for {wait.needed} SUCCESS signal(s) within {wait.timeout} "
+                f"{WAITING_REASON}{wait.needed} SUCCESS signal(s) within {wait.timeout} "
                 "(CreationPolicy ResourceSignal)",
             )
         return False
