@@ -56,15 +56,20 @@ def bootstrap(settings: LocalSettings) -> None:
 
 
 def deploy(settings: LocalSettings) -> None:
-    """Deploy every stack of the synthesized assembly.
+    """Deploy every stack of the synthesized assembly, booting locally the nodes a stack waits
+    for while the CLI waits (``local_deploy.local_boot``: their boot signals).
 
-    ``--method=direct``: moto's ExecuteChangeSet leaves stack Outputs empty.
+    ``--method=direct``: moto's ExecuteChangeSet leaves stack Outputs empty (and ignores
+    creation policies).
     """
-    run_cdk(
-        settings, "deploy", "--app", str(settings.assembly_dir), "--all",
-        "--method=direct", "--require-approval", "never",
-        "--outputs-file", str(settings.outputs_file), "--progress", "events",
-    )  # fmt: skip
+    from local_deploy import local_boot  # noqa: PLC0415 - the boot's imports, only to deploy
+
+    with local_boot.watch(settings):
+        run_cdk(
+            settings, "deploy", "--app", str(settings.assembly_dir), "--all",
+            "--method=direct", "--require-approval", "never",
+            "--outputs-file", str(settings.outputs_file), "--progress", "events",
+        )  # fmt: skip
 
 
 def destroy(settings: LocalSettings) -> None:

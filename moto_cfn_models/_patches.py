@@ -259,6 +259,7 @@ def _install_service_fixes() -> None:
     from .autoscaling_lifecycle import install_lifecycle_actions  # noqa: PLC0415
     from .autoscaling_update import install_update_keeps_mixed_instances_policy  # noqa: PLC0415
     from .awslambda import install_function_fixes  # noqa: PLC0415
+    from .cfn_signals import install_resource_signals  # noqa: PLC0415
     from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
     from .sagemaker import install_update_endpoint  # noqa: PLC0415
 
@@ -269,6 +270,7 @@ def _install_service_fixes() -> None:
     install_query_engine()
     install_rest_json()
     install_job_run_reports()
+    install_resource_signals()
 
 
 def _list_registered_handlers() -> None:

@@ -2,17 +2,24 @@
 # Boots one Spark standalone node on Amazon Linux 2023. cloud-init runs it once, as root, after
 # writing /etc/spark-cluster/bootstrap.env, boot.json and cloudwatch-agent.json (see
 # spark_cluster/user_data.py). It fails closed: any error stops the boot before Spark starts,
-# and the output is in /var/log/cloud-init-output.log (shipped to CloudWatch Logs once the
-# agent runs).
-set -euo pipefail
+# and the output is in /var/log/cloud-init-output.log (shipped to CloudWatch Logs: the agent
+# starts right after the packages are installed).
+#
+# It ends by signalling the node's Auto Scaling group (SignalResource, with the instance role):
+# SUCCESS once the node is up (spark_cluster.boot_check: the master ALIVE, a worker registered
+# with it), FAILURE on any error or exit before that. The group's CreationPolicy (and its
+# rolling update) waits for these, so a node that does not boot fails the deployment. The API
+# takes no reason: the reason is the "FAILED:" line of this log.
+set -Eeuo pipefail
 
-readonly ETC=/etc/spark-cluster
+readonly ETC=${SPARK_BOOTSTRAP_ETC:-/etc/spark-cluster} # tests point it elsewhere
 # shellcheck source=/dev/null
 . "$ETC/bootstrap.env"
 
 log() { echo "spark-bootstrap: $*"; }
+reason=""
 fail() {
-  echo "spark-bootstrap: FAILED: $*" >&2
+  reason=$*
   exit 1
 }
 
@@ -24,6 +31,36 @@ imds() {
   curl --fail --silent --show-error --max-time 5 \
     --header "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/$1"
 }
+
+# signal STATUS: SUCCESS or FAILURE to the group's waiting stack operation. Outside one (a
+# scale-out, or a group whose creation waits for nothing) CloudFormation refuses it: logged.
+signal() {
+  [ -n "$SIGNAL_RESOURCE" ] || return 0
+  local instance
+  instance=$(imds meta-data/instance-id) || instance=unknown-instance
+  if aws cloudformation signal-resource --region "$SIGNAL_REGION" \
+    --stack-name "$SIGNAL_STACK" --logical-resource-id "$SIGNAL_RESOURCE" \
+    --unique-id "$instance" --status "$1" >/dev/null; then
+    log "signalled $1 to $SIGNAL_RESOURCE of $SIGNAL_STACK"
+  else
+    log "CloudFormation did not take the $1 signal (no stack operation waits for it)"
+  fi
+}
+
+download=$(mktemp -d)
+signalled=""
+# An ERR trap names the command that failed; the EXIT trap signals FAILURE on any early exit,
+# including `set -u` errors and fail(), which ERR does not see.
+trap 'reason="line $LINENO: \`$BASH_COMMAND\` exited with status $?"' ERR
+finish() {
+  local status=$?
+  rm -rf "$download"
+  if [ "$status" -ne 0 ] && [ -z "$signalled" ]; then
+    echo "spark-bootstrap: FAILED: ${reason:-exit status $status}" >&2
+    signal FAILURE || true
+  fi
+}
+trap finish EXIT
 
 # fetch URL DEST: https (TLS only, no redirects to plain http) or s3:// (the instance role).
 fetch() {
@@ -47,6 +84,10 @@ log "installing Amazon Corretto $CORRETTO_VERSION, the CloudWatch agent and boto
 dnf install --assumeyes --quiet "java-$CORRETTO_VERSION-amazon-corretto-headless" \
   amazon-cloudwatch-agent python3-boto3 unzip
 
+log "starting the CloudWatch agent (ships this boot's log from here on)"
+/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
+  -c "file:$ETC/cloudwatch-agent.json"
+
 if ! id spark >/dev/null 2>&1; then
   useradd --system --user-group --home-dir "$WORK_DIR" --shell /sbin/nologin spark
 fi
@@ -67,8 +108,6 @@ fi
 mountpoint -q /data || mount /data
 
 log "installing Spark $SPARK_VERSION"
-download=$(mktemp -d)
-trap 'rm -rf "$download"' EXIT
 fetch "$SPARK_URL" "$download/spark.tgz"
 verify "$SPARK_SHA512" "$download/spark.tgz"
 mkdir -p "/opt/spark-$SPARK_VERSION"
@@ -112,12 +151,17 @@ PYTHONPATH="$PACKAGE_DIR" python3 -m spark_cluster.node_config --role "$ROLE" \
   --boot-config "$ETC/boot.json"
 chown -R spark:spark "$CONF_DIR"
 
-log "starting the CloudWatch agent"
-/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s \
-  -c "file:$ETC/cloudwatch-agent.json"
-
 log "starting $UNITS"
 systemctl daemon-reload
 read -r -a unit_names <<<"$UNITS"
 systemctl enable --now "${unit_names[@]}"
+
+log "waiting until the $ROLE is up (at most $READY_TIMEOUT s)"
+if ! ready=$(PYTHONPATH="$PACKAGE_DIR" python3 -m spark_cluster.boot_check --role "$ROLE" \
+  --env-file "$CONF_DIR/cluster.env" --timeout-seconds "$READY_TIMEOUT" 2>&1); then
+  fail "$ready"
+fi
+log "$ready"
+signalled=SUCCESS
+signal SUCCESS
 log "done"

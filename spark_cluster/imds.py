@@ -113,7 +113,7 @@ class ImdsClient:
 # --- a local stand-in ------------------------------------------------------------------------
 
 #: A path's answer: a string, or None for 404; called on every request.
-Answer = Callable[[], str | None]
+Answer = Callable[[], "str | None"]  # quoted: evaluated at import, and AL2023 runs Python 3.9
 
 
 class LocalImds:

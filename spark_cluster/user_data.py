@@ -82,6 +82,14 @@ class NodeBootstrap:
     event_log_bucket: str = ""
     """Master only: the bucket of the event logs, where it creates the folder marker."""
     event_log_key: str = ""
+    signal_stack: str = ""
+    """The stack whose operation waits for this node's boot signal (a token: AWS::StackName)."""
+    signal_resource: str = ""
+    """The logical ID of the node's Auto Scaling group; empty: the node signals nothing."""
+    signal_region: str = ""
+    ready_timeout_seconds: int = 600
+    """How long the boot waits for the node to be up (master ALIVE, worker registered) before
+    it signals FAILURE."""
 
     def __post_init__(self) -> None:
         allowed = {f.name for f in fields(ClusterSettings)} - {"auth_secret"}
@@ -90,6 +98,8 @@ class NodeBootstrap:
             raise ValueError(f"settings: unknown key(s) {sorted(unknown)}")
         if self.role == "master" and not (self.hosted_zone_id and self.event_log_bucket):
             raise ValueError("the master needs hosted_zone_id and event_log_bucket")
+        if self.signal_resource and not (self.signal_stack and self.signal_region):
+            raise ValueError("signal_resource needs signal_stack and signal_region")
 
 
 def bootstrap_env(node: NodeBootstrap) -> str:
@@ -117,6 +127,10 @@ def bootstrap_env(node: NodeBootstrap) -> str:
         "RECORD_TTL": str(node.record_ttl_seconds),
         "EVENT_LOG_BUCKET": node.event_log_bucket,
         "EVENT_LOG_KEY": node.event_log_key,
+        "SIGNAL_STACK": node.signal_stack,
+        "SIGNAL_RESOURCE": node.signal_resource,
+        "SIGNAL_REGION": node.signal_region,
+        "READY_TIMEOUT": str(node.ready_timeout_seconds),
     }
     lines = [
         "# shellcheck shell=bash disable=SC2034",

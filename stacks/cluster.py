@@ -15,7 +15,10 @@ from constructs.cluster.alarms import ClusterAlarms
 from constructs.cluster.keys import VolumeKey
 from constructs.cluster.metrics import ClusterMetrics
 from constructs.cluster.node_group import (
+    BootSignals,
     Capacity,
+    RollingUpdate,
+    SignalTarget,
     SparkNodeGroup,
     SpotDistribution,
     TerminationHook,
@@ -36,6 +39,11 @@ from stacks.props import log_retention, removal_policy
 PACKAGE_DIR = Path(__file__).resolve().parent.parent / "spark_cluster"
 EVENT_LOG_PREFIX = "spark-events/"
 FALLBACK_PREFIX = "spark-fallback/"
+# A boot installs packages, downloads Spark (about 400 MB, from archive.apache.org unless
+# staged in S3) and its jars, then waits for the node to be up: a worker waits for a master
+# that boots beside it. CloudFormation waits this long for a group's signals.
+BOOT_TIMEOUT = cdk.Duration.minutes(20)
+READY_TIMEOUT_SECONDS = 600
 Role = Literal["master", "worker"]
 
 
@@ -158,7 +166,9 @@ class ClusterStack(PlatformStack):
             vpc=network.vpc,
             volume_key=self.volume_key.key,
             security_group=groups.master if role == "master" else groups.workers,
-            user_data=render_user_data(_bootstrap(self, role, names, lake, package)),
+            user_data=lambda target: render_user_data(
+                _bootstrap(self, role, names, lake, package, target=target)
+            ),
             **_group_props(self.config.cluster, role, names),
         )
 
@@ -255,7 +265,13 @@ def _artifact(download: Download) -> Artifact:
 
 
 def _bootstrap(
-    stack: ClusterStack, role: Role, names: _Names, lake: LakeZones, package: s3_assets.Asset
+    stack: ClusterStack,
+    role: Role,
+    names: _Names,
+    lake: LakeZones,
+    package: s3_assets.Asset,
+    *,
+    target: SignalTarget,
 ) -> NodeBootstrap:
     """The user data's inputs for one role: config values and the stack's resources."""
     cluster = stack.config.cluster
@@ -298,6 +314,10 @@ def _bootstrap(
         record_ttl_seconds=cluster.dns.record_ttl_seconds,
         event_log_bucket=analytics if master_only else "",
         event_log_key=EVENT_LOG_PREFIX if master_only else "",
+        signal_stack=target.stack_name,
+        signal_resource=target.logical_id,
+        signal_region=target.region,
+        ready_timeout_seconds=READY_TIMEOUT_SECONDS,
     )
 
 
@@ -317,6 +337,12 @@ def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str,
             **common,
             "instance_types": [cluster.master_instance_type],
             "capacity": Capacity(min=1, desired=1, max=1),
+            # The only master: an update replaces it (running applications end with it), and
+            # waits for the new one's signal.
+            "boot_signals": BootSignals(
+                timeout=BOOT_TIMEOUT,
+                rolling_update=RollingUpdate(max_batch_size=1, min_instances_in_service=0),
+            ),
         }
     workers = cluster.workers
     return {
@@ -331,6 +357,15 @@ def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str,
         ),
         "termination_hook": TerminationHook(
             name=names.of("worker-drain"), timeout_seconds=workers.lifecycle_hook_timeout_seconds
+        ),
+        # Replaced as many at a time as the floor, the floor kept in service (CloudFormation
+        # wants it below the max); the termination hook drains each replaced worker.
+        "boot_signals": BootSignals(
+            timeout=BOOT_TIMEOUT,
+            rolling_update=RollingUpdate(
+                max_batch_size=max(1, workers.min_capacity),
+                min_instances_in_service=min(workers.min_capacity, workers.max_capacity - 1),
+            ),
         ),
     }
 

@@ -3,11 +3,12 @@ Auto Scaling group, with its instance role."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import aws_cdk as cdk
+import jsii
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -69,6 +70,55 @@ class TerminationHook:
     timeout_seconds: int
 
 
+@dataclass(frozen=True)
+class RollingUpdate:
+    """How a deployment that changes the launch template replaces the running instances: in
+    batches of `max_batch_size`, keeping `min_instances_in_service` (below the group's max),
+    each batch waiting for its new instances' boot signals."""
+
+    max_batch_size: int
+    min_instances_in_service: int
+
+
+@dataclass(frozen=True)
+class BootSignals:
+    """Instances signal CloudFormation at the end of their boot (SignalResource: SUCCESS once
+    up, FAILURE when the boot fails), and deployments wait for it.
+
+    At creation the group waits for as many SUCCESS signals as its min capacity, within
+    `timeout` (a CreationPolicy); a FAILURE, or the timeout, fails and rolls back the stack. A
+    group whose min capacity is 0 gets no CreationPolicy: no instance is guaranteed to launch
+    at creation, so there is nothing to wait for (its instances' signals are refused, logged
+    and harmless). With `rolling_update`, a deployment that changes the launch template
+    replaces the instances in batches, each waiting for its signals within `timeout`.
+    """
+
+    timeout: cdk.Duration
+    rolling_update: RollingUpdate | None = None
+
+
+@dataclass(frozen=True)
+class SignalTarget:
+    """Where a node's boot sends its signal. Tokens, resolved at deploy time."""
+
+    stack_name: str
+    logical_id: str
+    """The logical ID of the node's Auto Scaling group (known once the group exists)."""
+    region: str
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _GroupLogicalId:
+    """The node group's Auto Scaling group's logical ID, produced at synth (after the group
+    is created: the launch template, and so the user data, comes first)."""
+
+    def __init__(self, node_group: SparkNodeGroup) -> None:
+        self._node_group = node_group
+
+    def produce(self) -> str | None:
+        return default_resource(self._node_group.group).logical_id
+
+
 def _encrypted_gp3(size_gib: int, key: kms.IKey) -> ec2.BlockDeviceVolume:
     return ec2.BlockDeviceVolume.ebs(
         size_gib,
@@ -77,6 +127,30 @@ def _encrypted_gp3(size_gib: int, key: kms.IKey) -> ec2.BlockDeviceVolume:
         kms_key=key,
         delete_on_termination=True,
     )
+
+
+def _signal_policies(
+    capacity: Capacity, boot_signals: BootSignals | None
+) -> tuple[autoscaling.Signals | None, autoscaling.UpdatePolicy | None]:
+    """The group's CreationPolicy (min capacity SUCCESS signals; none for a min of 0) and its
+    rolling update, which waits for the signals of each batch."""
+    if boot_signals is None:
+        return None, None
+    signals = (
+        autoscaling.Signals.wait_for_min_capacity(timeout=boot_signals.timeout)
+        if capacity.min > 0
+        else None
+    )
+    rolling = boot_signals.rolling_update
+    if rolling is None:
+        return signals, None
+    update_policy = autoscaling.UpdatePolicy.rolling_update(
+        max_batch_size=rolling.max_batch_size,
+        min_instances_in_service=rolling.min_instances_in_service,
+        wait_on_resource_signals=True,
+        pause_time=boot_signals.timeout,
+    )
+    return signals, update_policy
 
 
 def _mixed_instances_policy(
@@ -122,9 +196,13 @@ class SparkNodeGroup(Construct):
         volumes: gp3 sizes of the root and data volumes.
         volume_key: the KMS key of both volumes.
         security_group: the group of every instance.
-        user_data: the cloud-init text.
+        user_data: the cloud-init text, or a function of the boot's SignalTarget that returns
+            it (with `boot_signals`: the boot must signal the target).
         detailed_monitoring: one-minute EC2 metrics (billed) instead of five.
         termination_hook: None, or a hook that lets instances drain before termination.
+        boot_signals: None (deployments do not wait for the boot), or the CreationPolicy and
+            rolling update that wait for the instances' boot signals (see BootSignals). The
+            role may then call cloudformation:SignalResource, on this stack only.
     """
 
     def __init__(
@@ -142,14 +220,23 @@ class SparkNodeGroup(Construct):
         volumes: Volumes,
         volume_key: kms.IKey,
         security_group: ec2.ISecurityGroup,
-        user_data: str,
+        user_data: str | Callable[[SignalTarget], str],
         detailed_monitoring: bool,
         spot: SpotDistribution | None = None,
         termination_hook: TerminationHook | None = None,
+        boot_signals: BootSignals | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group_name = group_name
         self.role = self._instance_role(node_role)
+        self.signal_target = SignalTarget(
+            stack_name=cdk.Aws.STACK_NAME,
+            logical_id=cdk.Lazy.string(_GroupLogicalId(self)),
+            region=cdk.Aws.REGION,
+        )
+        """Where this group's instances signal their boot (see BootSignals)."""
+        if callable(user_data):
+            user_data = user_data(self.signal_target)
         self.launch_template = self._launch_template(
             node_role=node_role,
             launch_template_name=launch_template_name,
@@ -166,7 +253,7 @@ class SparkNodeGroup(Construct):
             if spot is None
             else _mixed_instances_policy(self.launch_template, instance_types, spot)
         )
-        self.group = self._group(vpc, group_name, capacity, mixed)
+        self.group = self._group(vpc, group_name, capacity, mixed, boot_signals)
         self._acknowledge_group_findings(mixed_instances=mixed is not None)
         self.group_arn: str = self._group_arn(group_name)
         """The group's ARN with its generated ID as a wildcard, for IAM (known only by name)."""
@@ -252,8 +339,10 @@ class SparkNodeGroup(Construct):
         group_name: str,
         capacity: Capacity,
         mixed: autoscaling.MixedInstancesPolicy | None,
+        boot_signals: BootSignals | None,
     ) -> autoscaling.AutoScalingGroup:
-        return autoscaling.AutoScalingGroup(
+        signals, update_policy = _signal_policies(capacity, boot_signals)
+        group = autoscaling.AutoScalingGroup(
             self,
             "Group",
             vpc=vpc,
@@ -270,6 +359,20 @@ class SparkNodeGroup(Construct):
             cooldown=cdk.Duration.minutes(5),
             health_checks=autoscaling.HealthChecks.ec2(grace_period=cdk.Duration.minutes(10)),
             group_metrics=[autoscaling.GroupMetrics.all()],
+            signals=signals,
+            update_policy=update_policy,
+        )
+        if boot_signals is not None:
+            self._grant_signal_resource()
+        return group
+
+    def _grant_signal_resource(self) -> None:
+        """SignalResource on this stack only (CDK adds the same statement with `signals`; a
+        group without a CreationPolicy still signals its rolling updates)."""
+        iam.Grant.add_to_principal(
+            grantee=self.role,
+            actions=["cloudformation:SignalResource"],
+            resource_arns=[cdk.Aws.STACK_ID],
         )
 
     def _acknowledge_group_findings(self, *, mixed_instances: bool) -> None:

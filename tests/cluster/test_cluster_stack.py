@@ -387,3 +387,80 @@ def test_cluster_off_leaves_the_stack_out(tmp_path: object) -> None:
 @pytest.mark.parametrize("output", ["MasterHost", "HostedZoneId", "SecretArn", "WorkerGroupName"])
 def test_outputs_for_operators_and_the_emulator(synthesized: Synthesized, output: str) -> None:
     assert output in synthesized.template_json(STACK)["Outputs"]
+
+
+def group_resources(synthesized: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Group name -> (logical ID, the whole resource: its policies as well as its Properties)."""
+    template = synthesized.template_json(STACK)["Resources"]
+    return {
+        resource["Properties"]["AutoScalingGroupName"]: (logical_id, resource)
+        for logical_id, resource in template.items()
+        if resource["Type"] == "AWS::AutoScaling::AutoScalingGroup"
+    }
+
+
+def _joined_parts_after(value: Any, text: str) -> Any:
+    """In a Fn::Join of the user data, the part that follows the string part ending in `text`."""
+    parts = value["Fn::Base64"]["Fn::Join"][1]
+    for index, part in enumerate(parts):
+        if isinstance(part, str) and part.endswith(text):
+            return parts[index + 1]
+    raise AssertionError(f"no part ends with {text!r}")
+
+
+def test_deployments_wait_for_the_nodes_boot_signals(synthesized: Synthesized) -> None:
+    prefix = f"dataplatform-{synthesized.profile}-spark"
+    workers_config = config_of(synthesized).cluster.workers
+    groups_by_name = group_resources(synthesized)
+    for name, minimum in (
+        (f"{prefix}-master", 1),
+        (f"{prefix}-workers", workers_config.min_capacity),
+    ):
+        _, group = groups_by_name[name]
+        if minimum == 0:
+            # Nothing is sure to launch at creation: nothing to wait for (BootSignals' docs).
+            assert "CreationPolicy" not in group
+        else:
+            assert group["CreationPolicy"] == {
+                "ResourceSignal": {"Count": minimum, "Timeout": "PT20M"}
+            }
+            assert int(group["Properties"]["MinSize"]) == minimum
+        rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+        assert rolling["WaitOnResourceSignals"] is True
+        assert rolling["PauseTime"] == "PT20M"
+        assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
+        # Scheduled actions and scaling policies keep managing the size between deployments.
+        assert group["UpdatePolicy"]["AutoScalingScheduledAction"] == {
+            "IgnoreUnmodifiedGroupSizeProperties": True
+        }
+    master_update = groups_by_name[f"{prefix}-master"][1]["UpdatePolicy"]
+    assert master_update["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
+    assert master_update["AutoScalingRollingUpdate"]["MinInstancesInService"] == 0
+
+
+def test_each_node_signals_its_own_group_of_this_stack(synthesized: Synthesized) -> None:
+    prefix = f"dataplatform-{synthesized.profile}-spark"
+    groups_by_name = group_resources(synthesized)
+    for name in (f"{prefix}-master", f"{prefix}-workers"):
+        logical_id, _ = groups_by_name[name]
+        raw = launch_templates(synthesized)[name]["UserData"]
+        assert _joined_parts_after(raw, "SIGNAL_STACK='") == {"Ref": "AWS::StackName"}
+        assert _joined_parts_after(raw, "SIGNAL_REGION='") == {"Ref": "AWS::Region"}
+        document = user_data(synthesized, name)
+        env = {f["path"]: f for f in document["write_files"]}["/etc/spark-cluster/bootstrap.env"]
+        assert f"SIGNAL_RESOURCE='{logical_id}'\n" in env["content"]
+        assert "READY_TIMEOUT='600'\n" in env["content"]
+
+
+def test_nodes_may_signal_this_stack_only(synthesized: Synthesized) -> None:
+    for role in ("MasterRoleD0E33FFD", "WorkersRole8D2DAD04"):
+        signal = [s for s in statements(synthesized, role) if "SignalResource" in json.dumps(s)]
+        # cfn-signal needs no credentials, but `aws cloudformation signal-resource` signs with
+        # the instance role: SignalResource on the stack resource type, this stack's ARN.
+        assert signal == [
+            {
+                "Action": "cloudformation:SignalResource",
+                "Effect": "Allow",
+                "Resource": {"Ref": "AWS::StackId"},
+            }
+        ]

@@ -145,7 +145,7 @@ def test_cloudwatch_agent_ships_logs_and_memory_and_disk() -> None:
 def test_bootstrap_verifies_every_download_and_fails_closed() -> None:
     script = user_data.bootstrap_script()
     assert script.startswith("#!/bin/bash\n")
-    assert "set -euo pipefail" in script
+    assert "set -Eeuo pipefail" in script  # -E: the ERR trap also fires in functions
     assert script.count('verify "$') == 2  # the Spark tarball, and each jar in the loop
     assert "sha512sum --check --strict" in script
     assert "--proto '=https'" in script
@@ -180,3 +180,72 @@ def test_node_config_cli_help() -> None:
     )
     assert "--boot-config" in result.stdout
     assert "--role {master,worker}" in result.stdout
+
+
+def _stub(folder: Path, name: str, script: str) -> None:
+    path = folder / name
+    path.write_text("#!/bin/bash\n" + script, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def _boot_with_stubs(tmp_path: Path, node_bootstrap: NodeBootstrap) -> tuple[int, str, str]:
+    """bootstrap.sh with stub dnf, curl (IMDS) and aws (records its arguments), on this host:
+    the first step it cannot take (the CloudWatch agent is not installed here) fails it."""
+    etc, stubs = tmp_path / "etc", tmp_path / "bin"
+    etc.mkdir()
+    stubs.mkdir()
+    (etc / "bootstrap.env").write_text(user_data.bootstrap_env(node_bootstrap), encoding="utf-8")
+    calls = tmp_path / "aws-calls"
+    _stub(stubs, "dnf", "exit 0\n")
+    _stub(stubs, "curl", 'case "$*" in *api/token*) echo token ;; *) echo i-0abc123 ;; esac\n')
+    _stub(stubs, "aws", f'echo "$*" >> {calls}\n')
+    result = subprocess.run(
+        ["/bin/bash", str(user_data.BOOTSTRAP_SCRIPT)],
+        env={"PATH": f"{stubs}:/usr/bin:/bin", "SPARK_BOOTSTRAP_ETC": str(etc)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    recorded = calls.read_text(encoding="utf-8") if calls.exists() else ""
+    return result.returncode, result.stderr, recorded
+
+
+def test_a_failing_boot_signals_failure_with_the_reason_in_its_log(tmp_path: Path) -> None:
+    signalled = node(
+        "master",
+        signal_stack="dataplatform-dev-cluster",
+        signal_resource="MasterGroupASG1234ABCD",
+        signal_region="eu-west-1",
+    )
+    status, stderr, calls = _boot_with_stubs(tmp_path, signalled)
+    assert status != 0
+    (failed,) = [line for line in stderr.splitlines() if "FAILED" in line]
+    assert failed.startswith("spark-bootstrap: FAILED: line "), stderr
+    assert "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl" in failed
+    assert failed.endswith("exited with status 127")
+    assert calls == (
+        "cloudformation signal-resource --region eu-west-1 --stack-name dataplatform-dev-cluster "
+        "--logical-resource-id MasterGroupASG1234ABCD --unique-id i-0abc123 --status FAILURE\n"
+    )
+
+
+def test_a_node_without_a_signal_target_signals_nothing(tmp_path: Path) -> None:
+    status, stderr, calls = _boot_with_stubs(tmp_path, node("worker"))
+    assert status != 0
+    assert "spark-bootstrap: FAILED: " in stderr
+    assert calls == ""
+
+
+def test_bootstrap_signals_success_only_once_the_node_is_up() -> None:
+    script = user_data.bootstrap_script()
+    ready = script.index('python3 -m spark_cluster.boot_check --role "$ROLE"')
+    assert script.index("signal SUCCESS", ready) > script.index("systemctl enable --now")
+    assert script.count("signal SUCCESS") == 1
+    assert "trap finish EXIT" in script
+    assert "' ERR\n" in script
+    env = user_data.bootstrap_env(node("worker", ready_timeout_seconds=900))
+    assert "READY_TIMEOUT='900'" in env
+    assert "SIGNAL_RESOURCE=''" in env
+    with pytest.raises(ValueError, match="signal_stack and signal_region"):
+        node("worker", signal_resource="WorkersGroupASG")

@@ -23,3 +23,15 @@ def test_node_config_renders_a_master_under_python39(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "units" / "spark-master.service").exists()
+
+
+def test_boot_check_runs_under_python39(tmp_path: Path) -> None:
+    env_file = tmp_path / "cluster.env"
+    env_file.write_text("SPARK_MASTER_UI_URL=http://127.0.0.1:9\n", encoding="utf-8")
+    result = subprocess.run(
+        [str(python39()), "-m", "spark_cluster.boot_check", "--role", "master",
+         "--env-file", str(env_file), "--timeout-seconds", "0"],
+        capture_output=True, text=True, timeout=60, check=False, cwd=REPO,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "did not answer within 0 s" in result.stderr
