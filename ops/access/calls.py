@@ -13,6 +13,7 @@ Placeholders in the resource and in context values:
   output that is an `s3://` URI;
 - `{s3-in:PATH:SUFFIX}`: the object, as an ARN, of the `s3://` URI ending in SUFFIX that the
   resource at PATH names (a Glue job's script, the node code a launch template's user data fetches);
+- `{stack-id:STACK}`: the stack's ID (its ARN);
 - `{account}`, `{region}`, `{qualifier}` (the bootstrap qualifier of the assembly).
 
 Callers:
@@ -199,6 +200,7 @@ _RESOLVERS: dict[str, Callable[[AssemblyPolicies, str], str]] = {
     "log-group": lambda p, path: p.values.arn(*p.values.find_path(path)).removesuffix(":*"),
     "ref": lambda p, path: str(p.values.ref(*p.values.find_path(path))),
     "name": lambda p, path: p.values.physical_name(*p.values.find_path(path)),
+    "stack-id": lambda p, stack_id: str(p.values.value(stack_id, {"Ref": "AWS::StackId"})),
     "s3-in": lambda p, argument: _s3_object_in(p, *argument.rsplit(":", 1)),
     "output": _output,
     "s3-arn": lambda p, argument: _s3_uri_part(_output(p, argument), "arn"),

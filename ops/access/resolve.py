@@ -207,6 +207,10 @@ class AssemblyValues:
             "AWS::Partition": PARTITION,
             "AWS::URLSuffix": URL_SUFFIX,
             "AWS::StackName": self.stacks[stack_id].stack_name,
+            "AWS::StackId": (
+                f"arn:{PARTITION}:cloudformation:{REGION}:{ACCOUNT}:stack/"
+                f"{self.stacks[stack_id].stack_name}/00000000-0000-0000-0000-000000000000"
+            ),
             "AWS::NoValue": _NO_VALUE,
         }
         if name in pseudo:

@@ -811,6 +811,21 @@ CLUSTER: tuple[Call, ...] = (
         "arn:aws:autoscaling:{region}:{account}:autoScalingGroup:0000:autoScalingGroupName/{output:ClusterStack.MasterGroupName}",
         why="a worker cannot release the master",
     ),
+    *(
+        allow(
+            node,
+            "cloudformation:SignalResource",
+            "{stack-id:ClusterStack}",
+            why="a node's boot signals its group's creation or update policy",
+        )
+        for node in (_MASTER, _WORKERS)
+    ),
+    deny(
+        _TRAINING,
+        "cloudformation:SignalResource",
+        "{stack-id:ClusterStack}",
+        why="nothing but the nodes can complete the cluster's deployment",
+    ),
     allow(
         "service-linked:autoscaling",
         "kms:CreateGrant",
