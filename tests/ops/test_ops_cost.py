@@ -272,7 +272,7 @@ def test_bad_cli_input_is_one_line_and_exit_2(
 
 def test_committed_price_table_is_dated_and_sourced() -> None:
     raw = json.loads(Path("ops/prices.json").read_text())
-    assert raw["as_of"] == "2026-11-30"
+    assert raw["as_of"] == "2026-12-08"
     PriceTable(raw)  # every rule's entry present and numeric
     for entry in raw["prices"].values():
         assert entry["source"].startswith("https://aws.amazon.com/")
