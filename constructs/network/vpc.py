@@ -236,6 +236,14 @@ def _harden_nat_instance(instance: ec2.Instance) -> None:
             "ec2messages actions, which AWS updates as the agent changes.",
         )
     )
+    skip_checkov(
+        cfn,
+        {
+            "CKV_AWS_88": "A NAT instance forwards the private subnets' traffic to the internet "
+            "through its own public address, as a NAT gateway does through its Elastic IP; its "
+            "security group admits only the VPC's range, and it has no key pair or SSH.",
+        },
+    )
     for finding, reason in {
         "AwsSolutions-EC28": "A NAT instance of a development profile: EC2's free five-minute "
         "metrics are enough, and detailed monitoring would cost more than the instance.",
