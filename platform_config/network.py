@@ -47,10 +47,10 @@ class NetworkConfig(Section):
         "scaling to 100 Gbps: for production. 'instance': one EC2 instance per NAT "
         "(nat_instance_type, Amazon Linux 2023 with iptables masquerading, CDK's "
         "NatProvider.instance_v2) with an auto-assigned public IPv4, IMDSv2 required, an "
-        "encrypted gp3 root, no key pair, Session Manager only: about $7.40/month for a "
-        "t4g.nano with its address and disk, at the price of a single instance (not "
-        "replaced automatically if it fails; a stop or reboot cuts egress until it is back) "
-        "and a burstable instance's bandwidth: for development accounts.",
+        "encrypted gp3 root, no key pair, Session Manager only, TCP in from the VPC only: "
+        "about $7.40/month for a t4g.nano with its address and disk, at the price of a single "
+        "instance (not replaced automatically if it fails; a stop or reboot cuts egress until "
+        "it is back) and a burstable instance's bandwidth: for development accounts.",
     )
     # Optional because the CDK CLI drops null context values: omit it for nat_provider gateway.
     nat_instance_type: NatInstanceType | None = Field(  # type: ignore[valid-type]

@@ -58,8 +58,8 @@ class PlatformVpc(ec2.Vpc):
     With `nat_instance_type`, each NAT is an EC2 instance (CDK's `NatProvider.instance_v2`:
     Amazon Linux 2023, iptables masquerading) instead of a NAT gateway, hardened like every
     instance here: IMDSv2 required (hop limit 1), an encrypted gp3 root, no key pair, access
-    through Session Manager only (its role has AmazonSSMManagedInstanceCore), and traffic in
-    only from the VPC's own range. It is the one instance with a public IP (auto-assigned on
+    through Session Manager only (its role has AmazonSSMManagedInstanceCore), and TCP in only
+    from the VPC's own range. It is the one instance with a public IP (auto-assigned on
     launch), which a NAT needs.
 
     :param cidr: the VPC's IPv4 range, a private block from /16 to /22.
@@ -118,7 +118,12 @@ class PlatformVpc(ec2.Vpc):
         """The NAT instances (none with NAT gateways)."""
         if isinstance(nat_provider, ec2.NatInstanceProviderV2):
             nat_provider.security_group.add_ingress_rule(
-                ec2.Peer.ipv4(cidr), ec2.Port.all_traffic(), "Traffic to NAT from the VPC"
+                # TCP, every port: what the private subnets send out (HTTPS to AWS APIs and
+                # downloads; DNS and NTP stay inside the VPC). Ports are explicit rather than
+                # protocol -1, which the emulator's security groups cannot read.
+                ec2.Peer.ipv4(cidr),
+                ec2.Port.all_tcp(),
+                "TCP to NAT from the VPC",
             )
             self.nat_instances = list(nat_provider.gateway_instances)
             for instance in self.nat_instances:

@@ -47,20 +47,23 @@ def nat_gateway_count(ctx: SmokeContext) -> str:
         expect(len(live) == expected, f"{len(live)} NAT gateways, expected {expected}")
         return f"{expected} NAT gateway(s)"
     expect(not live, f"{len(live)} NAT gateways, expected none (nat_provider instance)")
-    reservations = ctx.client("ec2").describe_instances(
-        Filters=[
-            {"Name": "vpc-id", "Values": [_vpc_id(ctx)]},
-            {"Name": "instance-type", "Values": [str(network.nat_instance_type)]},
-            {"Name": "instance-state-name", "Values": ["pending", "running"]},
-        ]
-    )["Reservations"]
-    instances = [i for r in reservations for i in r["Instances"]]
+    ids = ctx.physical_ids("AWS::EC2::Instance")
     expect(
-        len(instances) == network.nat_gateways,
-        f"{len(instances)} {network.nat_instance_type} NAT instances, "
-        f"expected {network.nat_gateways}",
+        len(ids) == network.nat_gateways,
+        f"{len(ids)} NAT instances, expected {network.nat_gateways}",
     )
-    return f"{len(instances)} NAT instance(s) ({network.nat_instance_type}), no NAT gateway"
+    reservations = ctx.client("ec2").describe_instances(InstanceIds=ids)["Reservations"]
+    for instance in (i for r in reservations for i in r["Instances"]):
+        expect(
+            instance["InstanceType"] == network.nat_instance_type,
+            f"NAT instance {instance['InstanceId']} is {instance['InstanceType']}, "
+            f"expected {network.nat_instance_type}",
+        )
+        expect(
+            instance["State"]["Name"] in {"pending", "running"},
+            f"NAT instance {instance['InstanceId']} is {instance['State']['Name']}",
+        )
+    return f"{len(ids)} NAT instance(s) ({network.nat_instance_type}), no NAT gateway"
 
 
 def flow_log_to_encrypted_log_group(ctx: SmokeContext) -> str:

@@ -91,7 +91,10 @@ def test_dev_nat_instance_is_hardened_and_routes_the_private_subnets(dev: Synthe
     # Traffic in from the VPC's own range only.
     (group_id,) = [g["Fn::GetAtt"][0] for g in interface["GroupSet"]]
     group = template.find_resources("AWS::EC2::SecurityGroup")[group_id]["Properties"]
-    assert [rule["CidrIp"] for rule in group["SecurityGroupIngress"]] == ["10.20.0.0/16"]
+    assert [
+        (rule["CidrIp"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"])
+        for rule in group["SecurityGroupIngress"]
+    ] == [("10.20.0.0/16", "tcp", 0, 65535)]
     # Every private subnet's default route goes through it.
     routes = template.find_resources(
         "AWS::EC2::Route", {"Properties": {"InstanceId": Match.any_value()}}
