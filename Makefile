@@ -38,6 +38,7 @@ CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 .PHONY: help install synth test test-clock lint snapshot-update preflight stage-artifacts deploy diff bench-synth clean
+.PHONY: cluster-start cluster-stop
 .PHONY: deploy-local deliver-local destroy-local local-shell bench-deploy-local cluster-local run-job-local run-pipeline-local approve-local demo-local
 
 help: ## List the targets
@@ -153,6 +154,13 @@ preflight: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Check the AWS account 
 stage-artifacts: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Verify the Spark cluster's downloads (checksums, Apache signatures), stage them in your account's S3, record them for synth; run before deploy
 	$(CDK) bootstrap $(CDK_ARGS)
 	$(BIN)/python -m ops.stage_artifacts --env $(ENV)
+
+# A profile whose Spark master is started when used (cluster.master_always_on false, as dev's).
+cluster-start: $(RUNTIME_STAMP) $(DEV_STAMP) ## Start ENV's Spark master (a few minutes' boot); the workers then follow the load
+	$(BIN)/python -m ops.cluster_master start --env $(ENV)
+
+cluster-stop: $(RUNTIME_STAMP) $(DEV_STAMP) ## Stop ENV's Spark workers (to their minimum), then its master (master_stop_cron does this too)
+	$(BIN)/python -m ops.cluster_master stop --env $(ENV)
 
 deploy: $(RUNTIME_STAMP) $(NODE_STAMP) ## Deploy ENV to the AWS account of your credentials
 	$(CDK) bootstrap $(CDK_ARGS)

@@ -389,7 +389,22 @@ class Pricer:
             yield "instance-hours", None, f"not priced: {instance_type!r} not in the table"
         else:
             yield "instance-hours", hourly * self.prices.hours, f"1 x {instance_type} x {hourly}/h"
-        yield from self.volumes(props.get("BlockDeviceMappings", []), 1)
+        interfaces = props.get("NetworkInterfaces", [])
+        if any(i.get("AssociatePublicIpAddress") in (True, "true") for i in interfaces):
+            price = self.prices.unit("public_ipv4_hour")
+            yield (
+                "public IPv4",
+                self.prices.hourly("public_ipv4_hour"),
+                f"auto-assigned address, {price}/h x {self.prices.hours:g} h",
+            )
+        mappings = props.get("BlockDeviceMappings", [])
+        if not mappings:
+            yield (
+                "EBS root",
+                None,
+                "not priced: no BlockDeviceMappings, so the AMI's root volume size is unknown",
+            )
+        yield from self.volumes(mappings, 1)
 
     def auto_scaling_group(self, logical_id: str, props: dict[str, Any]) -> Iterator[Row]:
         minimum = _int(props.get("MinSize"))

@@ -1,9 +1,9 @@
 """Self-managed Spark cluster settings: instance types, capacity, Spot share, schedules, the
 termination hook, pinned ports, and the pinned Spark distribution and S3A jars.
 
-Everything billed by the hour is here: the master (always one instance), the workers' minimum
-and desired capacity, and the On-Demand share of the workers. `enabled: false` leaves the
-ClusterStack out of the app.
+Everything billed by the hour is here: the master (one instance, always on or started when
+used), the workers' minimum and desired capacity, and the On-Demand share of the workers.
+`enabled: false` leaves the ClusterStack out of the app.
 """
 
 from __future__ import annotations
@@ -327,6 +327,24 @@ class ClusterConfig(Section):
     enabled: bool
     architecture: Literal["arm64", "x86_64"]
     master_instance_type: str = Field(description="Always On-Demand: one instance.")
+    master_always_on: bool = Field(
+        description="true: the master group is exactly one instance (min = desired = max = "
+        "1), so the cluster accepts jobs at any hour and EC2 Auto Scaling replaces a failed "
+        "master: for production. false: the group is min 0, desired 0, max 1, so an idle "
+        "cluster costs nothing for its master (an m7g.medium with its disks is about "
+        "$35/month, the largest idle item of a dev account): `make cluster-start ENV=<profile>` "
+        "starts it (a few minutes' boot) and `make cluster-stop` stops it and the workers, as "
+        "does master_stop_cron; the master alarms then watch for an instance missing or silent "
+        "only while one is asked for. A deploy sets the group back to 0. For development."
+    )
+    # Optional because the CDK CLI drops null context values: omit it for none.
+    master_stop_cron: Cron | None = Field(
+        default=None,
+        description="With master_always_on false: a scheduled action (5-field cron, in "
+        "workers.time_zone) that sets the master group's desired capacity to 0, so a master "
+        "started and forgotten runs for hours, not the month. Not allowed with master_always_on "
+        "true, whose minimum of 1 a schedule cannot go below.",
+    )
     worker_instance_types: list[str] = Field(
         min_length=2,
         max_length=20,
@@ -351,6 +369,15 @@ class ClusterConfig(Section):
         if architecture is not None:
             CATALOGUES[architecture].check(value)
         return value
+
+    @model_validator(mode="after")
+    def _master_stop_needs_a_master_that_can_stop(self) -> Self:
+        if self.master_always_on and self.master_stop_cron is not None:
+            raise ValueError(
+                f"master_stop_cron ({self.master_stop_cron!r}) needs master_always_on false; "
+                "an always-on master's group cannot go below 1"
+            )
+        return self
 
     @field_validator("worker_instance_types")
     @classmethod

@@ -81,3 +81,12 @@ EC2_GENERAL = InstanceCatalogue(
         ("m6i", "m7i", "m7g", "r6i", "r7i", "r7g", "c6i", "c7i", "c7g"), _EC2_SIZES
     ),
 )
+
+NAT_INSTANCE = InstanceCatalogue(
+    role="NAT instance type (burstable: a NAT instance idles, and forwards in bursts)",
+    families={
+        "t4g": ("nano", "micro", "small", "medium"),
+        "t3": ("nano", "micro", "small", "medium"),
+        "t3a": ("nano", "micro", "small", "medium"),
+    },
+)

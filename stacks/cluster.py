@@ -25,7 +25,7 @@ from constructs.cluster.node_group import (
     Volumes,
 )
 from constructs.cluster.private_dns import MasterDnsName
-from constructs.cluster.scaling import ScheduledCapacity, WorkerScaling
+from constructs.cluster.scaling import ScheduledCapacity, WorkerScaling, scale_on_schedules
 from constructs.cluster.secret import ClusterSecret
 from constructs.cluster.security_groups import SparkPorts, SparkSecurityGroups
 from constructs.core.alarm_topic import AlarmTopic
@@ -61,10 +61,11 @@ class LakeZones(Protocol):
 
 
 class ClusterStack(PlatformStack):
-    """A Spark standalone master (an Auto Scaling group of one, On-Demand) found by a name in a
-    Route 53 private hosted zone, Spot-first workers with a draining termination hook and
-    scaling on the master's metrics, a generated secret for Spark's authentication, encrypted
-    volumes and logs, and alarms to the platform alarm topic (a prop)."""
+    """A Spark standalone master (an Auto Scaling group of one, On-Demand, always on or started
+    when used) found by a name in a Route 53 private hosted zone, Spot-first workers with a
+    draining termination hook and scaling on the master's metrics, a generated secret for
+    Spark's authentication, encrypted volumes and logs, and alarms to the platform alarm topic
+    (a prop)."""
 
     def __init__(
         self,
@@ -92,6 +93,7 @@ class ClusterStack(PlatformStack):
         self.workers = self._node_group("worker", network, lake, package, names)
         self._grant(lake, package, names)
         self._scale_workers()
+        self._stop_master_on_schedule()
         ClusterAlarms(
             self,
             "Alarms",
@@ -101,6 +103,7 @@ class ClusterStack(PlatformStack):
             metrics=self.metrics,
             evaluation_periods=cluster.alarms.evaluation_periods,
             spot_rule_name=names.of("spot-interruptions"),
+            master_always_on=cluster.master_always_on,
         )
         self._outputs()
 
@@ -150,6 +153,19 @@ class ClusterStack(PlatformStack):
             notify=self.alarm_topic,
             **_scaling_props(self.config.cluster),
         )
+
+    def _stop_master_on_schedule(self) -> None:
+        cluster = self.config.cluster
+        if cluster.master_stop_cron is not None:
+            scale_on_schedules(
+                self.master.group,
+                [
+                    ScheduledCapacity(
+                        name="MasterStop", cron=cluster.master_stop_cron, desired_capacity=0
+                    )
+                ],
+                time_zone=cluster.workers.time_zone,
+            )
 
     def _node_group(
         self,
@@ -336,7 +352,10 @@ def _group_props(cluster: ClusterConfig, role: Role, names: _Names) -> dict[str,
         return {
             **common,
             "instance_types": [cluster.master_instance_type],
-            "capacity": Capacity(min=1, desired=1, max=1),
+            # Always on: exactly one. Else none until started (make cluster-start), at most one.
+            "capacity": Capacity(min=1, desired=1, max=1)
+            if cluster.master_always_on
+            else Capacity(min=0, desired=0, max=1),
             # The only master: an update replaces it (running applications end with it), and
             # waits for the new one's signal.
             "boot_signals": BootSignals(

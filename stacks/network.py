@@ -33,6 +33,9 @@ class NetworkStack(PlatformStack):
             cidr=network.vpc_cidr,
             max_azs=network.max_azs,
             nat_gateways=network.nat_gateways,
+            nat_instance_type=network.nat_instance_type
+            if network.nat_provider == "instance"
+            else None,
         )
         enabled = [name for name, on in network.interface_endpoints if on]
         if enabled:

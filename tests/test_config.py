@@ -233,3 +233,58 @@ def test_alarm_subscribers_live_in_one_section() -> None:
     raw = profile("dev")
     raw["streaming"]["alarms"]["email_subscriptions"] = ["oncall@example.com"]
     assert error_for(raw).startswith(AT_DEV + "streaming.alarms.email_subscriptions: unknown key")
+
+
+def test_dev_cost_settings_are_explicit_in_both_profiles() -> None:
+    dev = parse_profile("dev", profile("dev"))
+    prod = parse_profile("prod", profile("prod"))
+    assert (dev.network.nat_provider, dev.network.nat_instance_type) == ("instance", "t4g.nano")
+    assert (prod.network.nat_provider, prod.network.nat_instance_type) == ("gateway", None)
+    assert (dev.streaming.kinesis.capacity_mode, dev.streaming.kinesis.shard_count) == (
+        "provisioned",
+        1,
+    )
+    assert (dev.cluster.master_always_on, dev.cluster.master_stop_cron) == (False, "0 19 * * *")
+    assert (prod.cluster.master_always_on, prod.cluster.master_stop_cron) == (True, None)
+
+
+def test_nat_instance_needs_its_type() -> None:
+    raw = profile("dev")
+    del raw["network"]["nat_instance_type"]
+    assert "nat_instance_type is required when nat_provider is 'instance'" in error_for(raw)
+
+
+def test_nat_gateway_takes_no_instance_type() -> None:
+    raw = profile("prod")
+    raw["network"]["nat_instance_type"] = "t4g.nano"
+    message = error_for(raw, "prod")
+    assert "nat_instance_type (t4g.nano) is only for nat_provider 'instance'" in message
+
+
+def test_nat_instance_type_is_burstable_and_exists() -> None:
+    raw = profile("dev")
+    raw["network"]["nat_instance_type"] = "m7g.large"
+    message = error_for(raw)
+    assert "profiles.dev.network.nat_instance_type: got 'm7g.large'" in message
+    assert "is not a NAT instance type" in message
+    raw["network"]["nat_instance_type"] = "t4g.huge"
+    assert "allowed: t4g.nano, t4g.micro" in error_for(raw)
+
+
+def test_unknown_nat_provider() -> None:
+    raw = profile("dev")
+    raw["network"]["nat_provider"] = "nat"
+    assert "profiles.dev.network.nat_provider: got 'nat'" in error_for(raw)
+
+
+def test_an_always_on_master_takes_no_stop_schedule() -> None:
+    raw = profile("prod")
+    raw["cluster"]["master_stop_cron"] = "0 19 * * *"
+    message = error_for(raw, "prod")
+    assert "master_stop_cron ('0 19 * * *') needs master_always_on false" in message
+
+
+def test_master_stop_cron_is_a_cron() -> None:
+    raw = profile("dev")
+    raw["cluster"]["master_stop_cron"] = "7pm"
+    assert "profiles.dev.cluster.master_stop_cron: got '7pm'" in error_for(raw)

@@ -168,9 +168,30 @@ def streaming_acknowledged(profile: str) -> set[tuple[str, str, str]]:
     }
 
 
+_NAT_INSTANCE = "VpcpublicSubnet1NatInstance6B5DA608"
+
+
+def network_acknowledged(profile: str) -> set[tuple[str, str, str]]:
+    """dev's NAT instance (nat_provider instance): free monitoring, no termination protection,
+    and Session Manager's managed policy on its role. prod's NAT gateways need none."""
+    if profile != "dev":
+        return set()
+    return {
+        ("NetworkStack", _NAT_INSTANCE, "AwsSolutions-EC28"),
+        ("NetworkStack", _NAT_INSTANCE, "AwsSolutions-EC29"),
+        (
+            "NetworkStack",
+            "VpcpublicSubnet1NatInstanceInstanceRoleE2CB6C6C",
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+            "AmazonSSMManagedInstanceCore]",
+        ),
+    }
+
+
 # (stack, logical ID, finding) for each profile.
 ACKNOWLEDGED: dict[str, set[tuple[str, str, str]]] = {
     profile: {
+        *network_acknowledged(profile),
         *ml_acknowledged(profile),
         *DATA_LAKE_ACKNOWLEDGED,
         *streaming_acknowledged(profile),
@@ -234,6 +255,8 @@ CHECKOV_SKIPPED: set[tuple[str, str, str]] = {
 CHECKOV_SKIPPED_DEV_ONLY: set[tuple[str, str, str]] = {
     ("StreamingStack", "TransformFunction58095C87", "CKV_AWS_115"),
     ("MlStack", "DeploymentDeployerFunctionBE5B59F1", "CKV_AWS_115"),
+    # dev's NAT instance has a public IP, as a NAT must (prod's NAT gateways have Elastic IPs).
+    ("NetworkStack", _NAT_INSTANCE, "CKV_AWS_88"),
 }
 
 

@@ -36,6 +36,9 @@ class ClusterAlarms(PlatformAlarms):
     - MasterMissing: the master group has no instance in service;
     - MasterNotReporting: the master published no cluster metrics (Spark master or publisher
       down), which also means the workers no longer scale;
+      with `master_always_on` False (a master started when used), both compare with the
+      master group's desired capacity instead: no instance in service, or no metrics, while
+      one is asked for; a stopped master (desired 0) is not an alarm;
     - Spot interruptions: EC2's two-minute warnings, sent by an EventBridge rule. The warning
       carries no group name, so it covers every Spot instance of the account and Region.
 
@@ -45,6 +48,8 @@ class ClusterAlarms(PlatformAlarms):
         metrics: the master's cluster metrics.
         evaluation_periods: five-minute periods an alarm condition must last.
         spot_rule_name: the EventBridge rule's name (unique per profile).
+        master_always_on: whether the master group always has one instance (min 1), or is
+            started when used (min 0). Default: always on.
     """
 
     def __init__(
@@ -58,13 +63,22 @@ class ClusterAlarms(PlatformAlarms):
         metrics: ClusterMetrics,
         evaluation_periods: int,
         spot_rule_name: str,
+        master_always_on: bool = True,
     ) -> None:
         super().__init__(scope, construct_id, topic=topic)
         self.workers_below_min = self._workers_below_min(worker_group_name, evaluation_periods)
-        self.master_missing = self._master_missing(master_group_name, evaluation_periods)
-        self.master_not_reporting = self._master_not_reporting(
-            master_group_name, metrics, evaluation_periods
-        )
+        if master_always_on:
+            self.master_missing = self._master_missing(master_group_name, evaluation_periods)
+            self.master_not_reporting = self._master_not_reporting(
+                master_group_name, metrics, evaluation_periods
+            )
+        else:
+            self.master_missing = self._started_master_missing(
+                master_group_name, evaluation_periods
+            )
+            self.master_not_reporting = self._started_master_not_reporting(
+                master_group_name, metrics, evaluation_periods
+            )
         self.spot_interruptions = self._spot_interruptions(topic, spot_rule_name)
 
     def _workers_below_min(
@@ -119,6 +133,60 @@ class ClusterAlarms(PlatformAlarms):
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             evaluation_periods=evaluation_periods,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+
+    def _started_master_missing(
+        self, master_group_name: str, evaluation_periods: int
+    ) -> cloudwatch.Alarm:
+        missing = cloudwatch.MathExpression(
+            expression="in_service - desired",
+            using_metrics={
+                "in_service": _group_metric("GroupInServiceInstances", master_group_name),
+                "desired": _group_metric("GroupDesiredCapacity", master_group_name),
+            },
+            label="Masters in service above the desired capacity",
+            period=cdk.Duration.minutes(5),
+        )
+        return self.add_alarm(
+            "MasterMissing",
+            missing,
+            alarm_name=f"{master_group_name}-missing",
+            description="The Spark master was started but is not in service: workers cannot "
+            "register, jobs fail",
+            threshold=0,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def _started_master_not_reporting(
+        self, master_group_name: str, metrics: ClusterMetrics, evaluation_periods: int
+    ) -> cloudwatch.Alarm:
+        # 1 (fine) while no master is asked for; else the count of the master's reports, with
+        # no report at all counted as 0 (FILL), so that silence alarms as it does always-on.
+        reporting = cloudwatch.MathExpression(
+            expression="IF(desired >= 1, FILL(reports, 0), 1)",
+            using_metrics={
+                "reports": metrics.metric(
+                    "CoresTotal",
+                    statistic=cloudwatch.Stats.SAMPLE_COUNT,
+                    period=cdk.Duration.minutes(5),
+                ),
+                "desired": _group_metric("GroupDesiredCapacity", master_group_name),
+            },
+            label="Master's cluster metrics (1 while stopped)",
+            period=cdk.Duration.minutes(5),
+        )
+        return self.add_alarm(
+            "MasterNotReporting",
+            reporting,
+            alarm_name=f"{master_group_name}-not-reporting",
+            description="The Spark master was started but published no cluster metrics: the "
+            "master or its publisher is down, and the workers do not scale on load",
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=evaluation_periods,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 
     def _spot_interruptions(self, topic: AlarmTopic, spot_rule_name: str) -> events.Rule:

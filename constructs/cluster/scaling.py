@@ -74,15 +74,7 @@ class WorkerScaling(Construct):
         scale_out_alarm = self.waiting_apps_policy.upper_alarm
         if notify is not None and scale_out_alarm is not None:
             scale_out_alarm.add_alarm_action(notify.action)
-        for schedule in schedules:
-            group.scale_on_schedule(
-                schedule.name,
-                schedule=autoscaling.Schedule.expression(schedule.cron),
-                time_zone=time_zone,
-                min_capacity=schedule.min_capacity,
-                desired_capacity=schedule.desired_capacity,
-                max_capacity=schedule.max_capacity,
-            )
+        scale_on_schedules(group, schedules, time_zone=time_zone)
 
     def _cores_used_policy(
         self,
@@ -113,6 +105,24 @@ class WorkerScaling(Construct):
                     ]
                 ),
             ),
+        )
+
+
+def scale_on_schedules(
+    group: autoscaling.AutoScalingGroup,
+    schedules: Sequence[ScheduledCapacity],
+    *,
+    time_zone: str = "UTC",
+) -> None:
+    """A scheduled action on `group` for each of `schedules` (IANA `time_zone`)."""
+    for schedule in schedules:
+        group.scale_on_schedule(
+            schedule.name,
+            schedule=autoscaling.Schedule.expression(schedule.cron),
+            time_zone=time_zone,
+            min_capacity=schedule.min_capacity,
+            desired_capacity=schedule.desired_capacity,
+            max_capacity=schedule.max_capacity,
         )
 
 

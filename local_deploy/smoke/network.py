@@ -1,4 +1,5 @@
-"""NetworkStack: subnets per AZ per tier, NAT gateways, flow logs, endpoints, default SG."""
+"""NetworkStack: subnets per AZ per tier, NAT (gateways or instances), flow logs, endpoints,
+default SG."""
 
 from __future__ import annotations
 
@@ -40,9 +41,29 @@ def nat_gateway_count(ctx: SmokeContext) -> str:
         Filters=[{"Name": "vpc-id", "Values": [_vpc_id(ctx)]}]
     )["NatGateways"]
     live = [g for g in gateways if g["State"] in {"available", "pending"}]
-    expected = ctx.config.network.nat_gateways
-    expect(len(live) == expected, f"{len(live)} NAT gateways, expected {expected}")
-    return f"{expected} NAT gateway(s)"
+    network = ctx.config.network
+    if network.nat_provider == "gateway":
+        expected = network.nat_gateways
+        expect(len(live) == expected, f"{len(live)} NAT gateways, expected {expected}")
+        return f"{expected} NAT gateway(s)"
+    expect(not live, f"{len(live)} NAT gateways, expected none (nat_provider instance)")
+    ids = ctx.physical_ids("AWS::EC2::Instance")
+    expect(
+        len(ids) == network.nat_gateways,
+        f"{len(ids)} NAT instances, expected {network.nat_gateways}",
+    )
+    reservations = ctx.client("ec2").describe_instances(InstanceIds=ids)["Reservations"]
+    for instance in (i for r in reservations for i in r["Instances"]):
+        expect(
+            instance["InstanceType"] == network.nat_instance_type,
+            f"NAT instance {instance['InstanceId']} is {instance['InstanceType']}, "
+            f"expected {network.nat_instance_type}",
+        )
+        expect(
+            instance["State"]["Name"] in {"pending", "running"},
+            f"NAT instance {instance['InstanceId']} is {instance['State']['Name']}",
+        )
+    return f"{len(ids)} NAT instance(s) ({network.nat_instance_type}), no NAT gateway"
 
 
 def flow_log_to_encrypted_log_group(ctx: SmokeContext) -> str:

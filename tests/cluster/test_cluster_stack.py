@@ -99,7 +99,10 @@ def test_volume_key_rotates_and_lets_auto_scaling_use_it(synthesized: Synthesize
 def test_master_is_one_on_demand_instance_in_every_az(synthesized: Synthesized) -> None:
     config = config_of(synthesized)
     master = groups(synthesized)[f"dataplatform-{synthesized.profile}-spark-master"]
-    assert (master["MinSize"], master["DesiredCapacity"], master["MaxSize"]) == ("1", "1", "1")
+    # prod's is always on; dev's is started when used (make cluster-start), so idles at none.
+    sizes = ("1", "1", "1") if config.cluster.master_always_on else ("0", "0", "1")
+    assert (master["MinSize"], master["DesiredCapacity"], master["MaxSize"]) == sizes
+    assert config.cluster.master_always_on is (synthesized.profile == "prod")
     assert "MixedInstancesPolicy" not in master
     assert len(master["VPCZoneIdentifier"]) == config.network.max_azs
     assert all("privateSubnet" in json.dumps(s) for s in master["VPCZoneIdentifier"])
@@ -135,12 +138,18 @@ def test_dev_is_cheap_and_prod_is_sized(dev: Synthesized, prod: Synthesized) -> 
     evening = list(resources(dev, "AWS::AutoScaling::ScheduledAction").values())
     assert evening == [
         {
+            "AutoScalingGroupName": {"Ref": "MasterGroupASG3908527C"},
+            "DesiredCapacity": 0,
+            "Recurrence": "0 19 * * *",
+            "TimeZone": "UTC",
+        },
+        {
             "AutoScalingGroupName": {"Ref": "WorkersGroupASG4E50A46C"},
             "DesiredCapacity": 0,
             "MinSize": 0,
             "Recurrence": "0 19 * * *",
             "TimeZone": "UTC",
-        }
+        },
     ]
     assert resources(prod, "AWS::AutoScaling::ScheduledAction") == {}
 
@@ -352,6 +361,42 @@ def test_alarms_go_to_the_alarm_topic(synthesized: Synthesized) -> None:
     (rule,) = resources(synthesized, "AWS::Events::Rule").values()
     assert rule["EventPattern"]["detail-type"] == ["EC2 Spot Instance Interruption Warning"]
     assert rule["Targets"][0]["Arn"] == topic
+
+
+def _expression(alarm: dict[str, Any]) -> str:
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    return str(expression)
+
+
+def test_master_alarms_follow_whether_the_master_is_always_on(
+    dev: Synthesized, prod: Synthesized
+) -> None:
+    def master_alarms(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
+        return {
+            p["AlarmName"].rsplit("-spark-master-", 1)[1]: p
+            for p in resources(synthesized, "AWS::CloudWatch::Alarm").values()
+            if "-spark-master-" in p.get("AlarmName", "")
+        }
+
+    always_on = master_alarms(prod)  # one master always: none in service, or silent, is an alarm
+    assert always_on["missing"]["MetricName"] == "GroupInServiceInstances"
+    assert always_on["missing"]["Threshold"] == 1
+    assert always_on["not-reporting"]["MetricName"] == "CoresTotal"
+    assert {a["TreatMissingData"] for a in always_on.values()} == {"breaching"}
+    started = master_alarms(dev)  # started when used: only while the group asks for one
+    assert _expression(started["missing"]) == "in_service - desired"
+    assert (started["missing"]["ComparisonOperator"], started["missing"]["Threshold"]) == (
+        "LessThanThreshold",
+        0,
+    )
+    assert _expression(started["not-reporting"]) == "IF(desired >= 1, FILL(reports, 0), 1)"
+    assert started["not-reporting"]["Threshold"] == 1
+    for alarm in started.values():
+        names = {
+            m["MetricStat"]["Metric"]["MetricName"] for m in alarm["Metrics"] if "MetricStat" in m
+        }
+        assert "GroupDesiredCapacity" in names
+        assert alarm["TreatMissingData"] == "notBreaching"
 
 
 def test_user_data_bootstraps_each_role(synthesized: Synthesized) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
@@ -69,3 +71,33 @@ def test_default_security_group_provider_has_no_redundant_depends_on(
     )
     assert handlers
     assert all("DependsOn" not in handler for handler in handlers.values())
+
+
+def test_nat_instances_one_per_az_with_the_ami_of_their_architecture() -> None:
+    app, stack = bare_stack()
+    vpc = PlatformVpc(
+        stack, "Vpc", cidr=CIDR, max_azs=2, nat_gateways=2, nat_instance_type="t3.nano"
+    )
+    assert len(vpc.nat_instances) == 2
+    vpc.add_flow_log(
+        "FlowLog",
+        destination=ec2.FlowLogDestination.to_cloud_watch_logs(logs.LogGroup(stack, "Logs")),
+    )
+    template = synthesized(app, stack)
+    template.resource_count_is("AWS::EC2::NatGateway", 0)
+    template.resource_count_is("AWS::EC2::EIP", 0)
+    instances = template.find_resources("AWS::EC2::Instance")
+    assert len(instances) == 2
+    parameters = template.to_json()["Parameters"]
+    for instance in instances.values():
+        props = instance["Properties"]
+        assert props["InstanceType"] == "t3.nano"
+        assert props["MetadataOptions"]["HttpTokens"] == "required"
+        assert props["BlockDeviceMappings"][0]["Ebs"]["Encrypted"] is True
+        image = parameters[props["ImageId"]["Ref"]]["Default"]
+        assert image == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+    # Each private subnet routes through the NAT instance of its own AZ.
+    routes = template.find_resources(
+        "AWS::EC2::Route", {"Properties": {"InstanceId": Match.any_value()}}
+    )
+    assert len({json.dumps(r["Properties"]["InstanceId"]) for r in routes.values()}) == 2

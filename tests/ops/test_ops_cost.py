@@ -206,6 +206,41 @@ def test_on_demand_stream_and_plain_group(tmp_path: Path, prices: PriceTable) ->
     assert report.total == 144.0
 
 
+def test_nat_instance_with_its_public_address_and_root(tmp_path: Path, prices: PriceTable) -> None:
+    resources = {
+        "Nat": {
+            "Type": "AWS::EC2::Instance",
+            "Properties": {
+                "InstanceType": "a.large",  # 0.1 x 100 = 10
+                "NetworkInterfaces": [{"AssociatePublicIpAddress": True, "DeviceIndex": "0"}],
+                "BlockDeviceMappings": [  # 8 x 0.1 = 0.8
+                    {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8, "VolumeType": "gp3"}}
+                ],
+            },
+        },  # and its public IPv4: 0.01 x 100 = 1
+        "Private": {
+            "Type": "AWS::EC2::Instance",
+            "Properties": {
+                "InstanceType": "a.large",  # 10, no address
+                "NetworkInterfaces": [{"AssociatePublicIpAddress": False, "DeviceIndex": "0"}],
+                "BlockDeviceMappings": [
+                    {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 10, "VolumeType": "gp3"}}
+                ],  # 1
+            },
+        },
+    }
+    report = estimate(write_assembly(tmp_path / "n", {"S": resources}), "test", prices)
+    by_component = {(i.logical_id, i.component): i.monthly_usd for i in report.items}
+    assert by_component == {
+        ("Nat", "instance-hours"): 10.0,
+        ("Nat", "public IPv4"): 1.0,
+        ("Nat", "EBS /dev/xvda"): 0.8,
+        ("Private", "instance-hours"): 10.0,
+        ("Private", "EBS /dev/xvda"): 1.0,
+    }
+    assert report.total == 22.8
+
+
 def test_unpriced_types_and_values_are_listed_never_zero(
     tmp_path: Path, prices: PriceTable, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -231,6 +266,7 @@ def test_unpriced_types_and_values_are_listed_never_zero(
         ("Db", "resource"),
         ("Kafka", "broker-hours"),
         ("Box", "instance-hours"),
+        ("Box", "EBS root"),  # no BlockDeviceMappings: the AMI's root size is not known
     }
     assert all(detail.startswith("not priced: ") for detail in unpriced.values())
     assert "no price rule for this type" in unpriced[("Db", "resource")]
@@ -240,8 +276,8 @@ def test_unpriced_types_and_values_are_listed_never_zero(
     prices_file.write_text(json.dumps(TEST_PRICES))
     assert main([str(outdir), "--prices", str(prices_file)]) == 0
     table = capsys.readouterr().out
-    assert table.count("not priced") >= 3
-    assert "3 item(s) not priced" in table
+    assert table.count("not priced") >= 4
+    assert "4 item(s) not priced" in table
     assert main([str(outdir), "--prices", str(prices_file), "--json"]) == 0
     as_json = json.loads(capsys.readouterr().out)
     assert as_json["total_monthly_usd"] == 4.0
@@ -272,7 +308,7 @@ def test_bad_cli_input_is_one_line_and_exit_2(
 
 def test_committed_price_table_is_dated_and_sourced() -> None:
     raw = json.loads(Path("ops/prices.json").read_text())
-    assert raw["as_of"] == "2026-11-30"
+    assert raw["as_of"] == "2026-12-08"
     PriceTable(raw)  # every rule's entry present and numeric
     for entry in raw["prices"].values():
         assert entry["source"].startswith("https://aws.amazon.com/")

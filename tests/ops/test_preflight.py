@@ -102,8 +102,8 @@ def test_a_ready_account_passes_every_check_it_can_ask(
     assert spot.startswith("OK")
     assert "quota 1 (L-SPOT0001)" in spot
     assert lines["SageMaker 'ml.g5.xlarge for endpoint usage'"].startswith("OK")
-    # dev's one NAT gateway and its address, counted in the templates.
-    assert "0 in the account + 1 from the templates" in lines["Elastic IPs"]
+    # dev's NAT is an instance, whose auto-assigned address is no Elastic IP.
+    assert "0 in the account + 0 from the templates" in lines["Elastic IPs"]
     assert lines["NAT gateways per AZ"].startswith("OK")  # moto's default list: AWS's 5
     assert (
         "version 30; the assembly requires >= 6"
@@ -192,18 +192,18 @@ def test_the_stand_in_counts_moto_reservations(emulator: str) -> None:
 
 
 def test_elastic_ips_in_use_count_against_the_quota(
-    emulator: str, dev: Synthesized, capsys: pytest.CaptureFixture[str]
+    emulator: str, prod: Synthesized, capsys: pytest.CaptureFixture[str]
 ) -> None:
     healthy_account()
     ec2 = boto3.client("ec2")
     for _ in range(5):
         ec2.allocate_address(Domain="vpc")
-    status, lines = preflight(dev, capsys)
+    status, lines = preflight(prod, capsys)  # prod's three NAT gateways, each with its address
     assert status == 1
     line = lines["Elastic IPs"]
     assert line.startswith("FAIL")
-    assert "5 in the account + 1 from the templates" in line
-    assert "'EC2-VPC Elastic IPs' (ec2 L-0263D0A3) of at least 6" in line
+    assert "5 in the account + 3 from the templates" in line
+    assert "'EC2-VPC Elastic IPs' (ec2 L-0263D0A3) of at least 8" in line
 
 
 @pytest.mark.parametrize(("version", "says"), [(None, "not bootstrapped"), ("5", "version 5")])

@@ -35,9 +35,73 @@ def test_three_tiers_in_every_az(profile: str, azs: int, request: pytest.Fixture
     assert subnet_azs(synthesized) == set(range(azs))
 
 
-@pytest.mark.parametrize(("profile", "nats"), [("dev", 1), ("prod", 3)])
-def test_nat_gateways_per_profile(profile: str, nats: int, request: pytest.FixtureRequest) -> None:
-    request.getfixturevalue(profile).template(STACK).resource_count_is("AWS::EC2::NatGateway", nats)
+@pytest.mark.parametrize(("profile", "gateways", "instances"), [("dev", 0, 1), ("prod", 3, 0)])
+def test_nat_per_profile(
+    profile: str, gateways: int, instances: int, request: pytest.FixtureRequest
+) -> None:
+    template = request.getfixturevalue(profile).template(STACK)
+    template.resource_count_is("AWS::EC2::NatGateway", gateways)
+    template.resource_count_is("AWS::EC2::EIP", gateways)
+    template.resource_count_is("AWS::EC2::Instance", instances)
+
+
+def test_dev_nat_instance_is_hardened_and_routes_the_private_subnets(dev: Synthesized) -> None:
+    template = dev.template(STACK)
+    (logical_id, instance), *_ = template.find_resources("AWS::EC2::Instance").items()
+    props = instance["Properties"]
+    assert props["InstanceType"] == "t4g.nano"
+    assert props["SourceDestCheck"] is False
+    assert props["MetadataOptions"] == {
+        "HttpEndpoint": "enabled",
+        "HttpPutResponseHopLimit": 1,
+        "HttpTokens": "required",
+    }
+    assert props["BlockDeviceMappings"] == [
+        {
+            "DeviceName": "/dev/xvda",
+            "Ebs": {
+                "DeleteOnTermination": True,
+                "Encrypted": True,
+                "VolumeSize": 8,
+                "VolumeType": "gp3",
+            },
+        }
+    ]
+    assert "KeyName" not in props
+    (interface,) = props["NetworkInterfaces"]
+    assert interface["AssociatePublicIpAddress"] is True  # a NAT's one public address
+    assert "publicSubnet" in interface["SubnetId"]["Ref"]
+    # Amazon Linux 2023 arm64 from its public SSM parameter: no lookup at synth.
+    image = template.to_json()["Parameters"][props["ImageId"]["Ref"]]
+    assert image["Default"] == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64"
+    user_data = props["UserData"]["Fn::Base64"]
+    assert "ip route show default" in user_data
+    assert "MASQUERADE" in user_data
+    assert "for attempt in" in user_data  # the install is retried (aws/aws-cdk#36717)
+    # Session Manager, not SSH: the role has the SSM core policy and nothing else.
+    role_id = template.find_resources("AWS::IAM::InstanceProfile")[
+        props["IamInstanceProfile"]["Ref"]
+    ]["Properties"]["Roles"][0]["Ref"]
+    role = template.find_resources("AWS::IAM::Role")[role_id]["Properties"]
+    assert [arn["Fn::Join"][1][-1] for arn in role["ManagedPolicyArns"]] == [
+        ":iam::aws:policy/AmazonSSMManagedInstanceCore"
+    ]
+    policies = template.find_resources("AWS::IAM::Policy").values()
+    assert not [p for p in policies if {"Ref": role_id} in p["Properties"]["Roles"]]
+    # Traffic in from the VPC's own range only.
+    (group_id,) = [g["Fn::GetAtt"][0] for g in interface["GroupSet"]]
+    group = template.find_resources("AWS::EC2::SecurityGroup")[group_id]["Properties"]
+    assert [
+        (rule["CidrIp"], rule["IpProtocol"], rule["FromPort"], rule["ToPort"])
+        for rule in group["SecurityGroupIngress"]
+    ] == [("10.20.0.0/16", "tcp", 0, 65535)]
+    # Every private subnet's default route goes through it.
+    routes = template.find_resources(
+        "AWS::EC2::Route", {"Properties": {"InstanceId": Match.any_value()}}
+    )
+    assert len(routes) == 2
+    assert all(r["Properties"]["InstanceId"] == {"Ref": logical_id} for r in routes.values())
+    assert all("privateSubnet" in route for route in routes)
 
 
 def test_no_public_ips_on_launch(synthesized: Synthesized) -> None:

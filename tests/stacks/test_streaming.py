@@ -30,7 +30,7 @@ from tests.synthesis import Synthesized
 
 @pytest.mark.parametrize(
     ("profile", "mode", "shards", "hours"),
-    [("dev", "ON_DEMAND", None, 24), ("prod", "PROVISIONED", 4, 168)],
+    [("dev", "PROVISIONED", 1, 24), ("prod", "PROVISIONED", 4, 168)],
 )
 def test_stream_capacity_retention_and_own_key(
     profile: str, mode: str, shards: int | None, hours: int, request: pytest.FixtureRequest
