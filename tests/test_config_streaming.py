@@ -24,7 +24,8 @@ def streaming_error(mutate: Any, name: str = "dev") -> str:
 def test_profiles_state_every_hourly_cost() -> None:
     dev = parse_profile("dev", raw_profile("dev")).streaming
     prod = parse_profile("prod", raw_profile("prod")).streaming
-    assert (dev.kinesis.capacity_mode, dev.kinesis.shard_count) == ("on_demand", None)
+    # dev: one provisioned shard ($0.015/h) where on-demand costs $0.04/h idle.
+    assert (dev.kinesis.capacity_mode, dev.kinesis.shard_count) == ("provisioned", 1)
     assert (prod.kinesis.capacity_mode, prod.kinesis.shard_count) == ("provisioned", 4)
     assert dev.msk.mode == "none"
     # Both profiles carry broker sizing, so switching MSK on is one key and never a guess.
@@ -67,12 +68,12 @@ def test_deployer_reservation_is_checked() -> None:
     ("mutate", "key", "says"),
     [
         (
-            lambda s: s["kinesis"].update(capacity_mode="provisioned"),
+            lambda s: s["kinesis"].update(capacity_mode="provisioned", shard_count=None),
             "streaming.kinesis",
             "shard_count is required when capacity_mode is 'provisioned'",
         ),
         (
-            lambda s: s["kinesis"].update(shard_count=2),
+            lambda s: s["kinesis"].update(capacity_mode="on_demand", shard_count=2),
             "streaming.kinesis",
             "shard_count (2) is only for capacity_mode 'provisioned'",
         ),

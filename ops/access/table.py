@@ -841,7 +841,31 @@ CLUSTER: tuple[Call, ...] = (
     ),
 )
 
+_NAT = "role:NetworkStack/Vpc/publicSubnet1/NatInstance/InstanceRole"
+
 NETWORK: tuple[Call, ...] = (
+    # dev's NAT instance (network.nat_provider: instance): reached by Session Manager only.
+    allow(
+        "service:ec2.amazonaws.com",
+        "sts:AssumeRole",
+        "{arn:NetworkStack/Vpc/publicSubnet1/NatInstance/InstanceRole}",
+        why="the NAT instance runs as its role",
+        profiles=("dev",),
+    ),
+    allow(
+        _NAT,
+        "ssmmessages:OpenControlChannel",
+        "*",
+        why="Session Manager is the NAT instance's only way in",
+        profiles=("dev",),
+    ),
+    deny(
+        _NAT,
+        "s3:GetObject",
+        f"{_RAW}/events/x.parquet",
+        why="the NAT instance reads no data",
+        profiles=("dev",),
+    ),
     _assumes("vpc-flow-logs.amazonaws.com", "role:NetworkStack/Vpc/FlowLog/IAMRole"),
     _assumes(
         "lambda.amazonaws.com",

@@ -7,6 +7,7 @@ CloudFormation says it (the SignalResource API carries no reason: the boot print
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 
@@ -27,9 +28,26 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _master_always_on(settings: LocalSettings) -> None:
+    """dev starts its master when used (`cluster.master_always_on: false`): nothing boots at
+    creation. Make the copied ClusterStack what a profile with an always-on master synthesizes:
+    one master at creation, and a creation policy that waits for its signal."""
+    path = settings.assembly_dir / "ClusterStack.template.json"
+    template = json.loads(path.read_text(encoding="utf-8"))
+    (master,) = [
+        resource
+        for logical_id, resource in template["Resources"].items()
+        if logical_id.startswith("MasterGroupASG")
+    ]
+    master["Properties"].update(MinSize="1", DesiredCapacity="1")
+    master["CreationPolicy"] = {"ResourceSignal": {"Count": 1, "Timeout": "PT20M"}}
+    path.write_text(json.dumps(template), encoding="utf-8")
+
+
 def test_a_master_that_does_not_boot_fails_the_deploy(deployed, tmp_path, monkeypatch, capsys):
     settings = LocalSettings(port=_free_port(), profile=deployed.profile, state_dir=tmp_path)
     shutil.copytree(deployed.assembly_dir, settings.assembly_dir)
+    _master_always_on(settings)
 
     def failing_boot(*_args: object, **_kwargs: object) -> local_boot.BootFunction:
         def boot(groups: list[local_boot.WaitingGroup]) -> dict[str, int]:
