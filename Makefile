@@ -117,7 +117,7 @@ $(CHECKOV_STAMP): ops/checkov-lock.txt | $(VENV)/bin/python
 # resolves from the index's metadata; nothing is installed). A Python between the two is covered:
 # no release admits both ends but not it, nor has wheels for both ends but not for it. pyspark
 # publishes only an sdist (pure Python), so it alone may be one.
-LOCKS := constraints.txt ops/checkov-lock.txt
+LOCKS := constraints.txt ops/checkov-lock.txt tools/clients-newest-lock.txt
 check-locks: | $(VENV)/bin/python ## Check that every lock installs on Python 3.11.0 and 3.13 (asks the package index)
 	for version in $(PYTHON_MIN).0 $(PYTHON_MAX); do for lock in $(LOCKS); do \
 	  echo "$$lock on Python $$version"; \
