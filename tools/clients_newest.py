@@ -141,7 +141,7 @@ def ensure_venv(lock: Path = LOCK, venv: Path = VENV) -> Path:
         )
         command = [
             sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
-            "--quiet", "--no-deps", "--only-binary=:all:", "--no-compile", "-r", str(lock),
+            "--quiet", "--no-deps", "--only-binary=:all:", "-r", str(lock),
         ]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
