@@ -125,6 +125,15 @@ check-locks: | $(VENV)/bin/python ## Check that every lock installs on Python 3.
 	    --no-binary=pyspark --python-version $$version --target $(VENV)/.dry-run-target -r $$lock; \
 	done; done
 
+# The newest boto3, botocore and AWS CLI v1 on PyPI, locked apart from constraints.txt in
+# tools/clients-newest-lock.txt (make test installs exactly that lock into .venv-clients/venv),
+# then the test that runs every AWS command of the README with them against a local deployment:
+# the next wire-protocol change (Athena's REST-JSON in botocore 1.44.18) shows here first.
+.PHONY: clients-newest-update
+clients-newest-update: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Re-lock the newest boto3 and AWS CLI from PyPI; run the README's AWS commands with them on the emulator
+	$(BIN)/python -m tools.clients_newest update
+	$(BIN)/python -m pytest -n 0 tests/local_deploy/test_clients_newest.py
+
 checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, over every template of dev and prod: 0 failed
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done
 	$(BIN)/python -m ops.checkov cdk.dev.out cdk.prod.out
