@@ -253,10 +253,11 @@ def cloudwatch_alarms_and_dashboard(c: Any, i: dict[str, Any], s: dict[str, Any]
 def cloudwatch_put_and_get_metric_data(c: Any, i: dict[str, Any], s: dict[str, Any]) -> Any:
     cloudwatch = c("cloudwatch")
     namespace = "clients-newest/boto3"
+    at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)  # a fixed time: no test reads the clock
     cloudwatch.put_metric_data(
-        Namespace=namespace, MetricData=[{"MetricName": "calls", "Value": 3.0, "Unit": "Count"}]
+        Namespace=namespace,
+        MetricData=[{"MetricName": "calls", "Value": 3.0, "Unit": "Count", "Timestamp": at}],
     )
-    now = datetime.now(UTC)
     data = cloudwatch.get_metric_data(
         MetricDataQueries=[
             {
@@ -268,8 +269,8 @@ def cloudwatch_put_and_get_metric_data(c: Any, i: dict[str, Any], s: dict[str, A
                 },
             }
         ],
-        StartTime=now - timedelta(hours=1),
-        EndTime=now + timedelta(hours=1),
+        StartTime=at - timedelta(hours=1),
+        EndTime=at + timedelta(hours=1),
     )["MetricDataResults"][0]
     assert sum(data["Values"]) >= 3.0, data
     listed = cloudwatch.list_metrics(Namespace=namespace)["Metrics"]

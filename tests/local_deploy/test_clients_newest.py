@@ -342,11 +342,13 @@ def test_readme_shell_block(
     assert ran > 0
 
 
-def test_readme_s3_rm_recursive(newest: Path, shell: dict[str, str], scratch_bucket: str) -> None:
-    s3 = f"s3://{scratch_bucket}"
+def test_readme_s3_rm_recursive(
+    newest: Path, shell: dict[str, str], scratch_bucket: str, deployed: LocalSettings
+) -> None:
+    s3 = deployment.client(deployed, "s3")
     for key in ("events/a.json", "events/dt=2026-11-20/b.json", "c.txt"):
-        aws(newest, f"aws s3api put-object --bucket {scratch_bucket} --key {key}", shell)
-    aws(newest, f"aws s3 rm {s3} --recursive", shell)
+        s3.put_object(Bucket=scratch_bucket, Key=key, Body=b"{}")
+    aws(newest, f"aws s3 rm s3://{scratch_bucket} --recursive", shell)
     listed = aws(newest, f"aws s3api list-objects-v2 --bucket {scratch_bucket}", shell)
     assert "Contents" not in listed, listed
 
