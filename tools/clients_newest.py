@@ -105,6 +105,8 @@ def update(lock: Path = LOCK, *, resolved: str) -> list[str]:
     missing = [root for root in ROOTS if root not in after]
     if missing:
         raise ClientsError(f"the resolution lacks {missing}")
+    if after == before:
+        return []  # the lock stays as it is, its date included
     lock.write_text(lock_text(after, resolved))
     return [
         f"{name}: {before.get(name, '-')} -> {after.get(name, '-')}"
@@ -114,9 +116,11 @@ def update(lock: Path = LOCK, *, resolved: str) -> list[str]:
 
 
 def digest(lock: Path = LOCK) -> str:
-    """What the virtualenv was built from: the lock's bytes and the interpreter."""
-    content = lock.read_bytes() + f"\n{sys.version}\n{sys.base_prefix}\n".encode()
-    return hashlib.sha256(content).hexdigest()
+    """What the virtualenv was built from: the lock's pins (not its comments) and the
+    interpreter."""
+    pins = "".join(f"{name}=={version}\n" for name, version in sorted(read_lock(lock).items()))
+    content = f"{pins}{sys.version}\n{sys.base_prefix}\n"
+    return hashlib.sha256(content.encode()).hexdigest()
 
 
 def ensure_venv(lock: Path = LOCK, venv: Path = VENV) -> Path:
@@ -165,9 +169,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments.command == "update":
             changed = update(resolved=arguments.date)
-            for line in changed or ["no pin changed"]:
+            for line in changed:
                 print(line)
-            print(f"wrote {LOCK.relative_to(REPO_ROOT)}")
+            where = LOCK.relative_to(REPO_ROOT)
+            print(f"wrote {where}" if changed else f"no pin changed; {where} stays as it is")
         else:
             print(ensure_venv())
     except ClientsError as error:
