@@ -126,7 +126,7 @@ check-locks: | $(VENV)/bin/python ## Check that every lock installs on Python 3.
 	done; done
 
 # The newest boto3, botocore and AWS CLI v1 on PyPI, locked apart from constraints.txt in
-# tools/clients-newest-lock.txt (make test installs exactly that lock into .venv-clients/venv),
+# tools/clients-newest-lock.txt (make test installs exactly that lock into .venv-clients/),
 # then the test that runs every AWS command of the README with them against a local deployment:
 # the next wire-protocol change (Athena's REST-JSON in botocore 1.44.18) shows here first.
 .PHONY: clients-newest-update

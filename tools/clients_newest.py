@@ -4,7 +4,7 @@ The project pins boto3 and botocore (constraints.txt); users run whatever pip ga
 week, and AWS changes wire protocols under a minor version (Athena went from JSON to REST-JSON
 in botocore 1.44.18). So a second client set lives in its own lock,
 ``tools/clients-newest-lock.txt`` (boto3, botocore, the AWS CLI v1 from PyPI, and their
-dependencies, exact versions), installed into its own virtualenv, ``.venv-clients/venv``, which
+dependencies, exact versions), installed into its own virtualenv, ``.venv-clients/python3.X``, which
 ``tests/local_deploy/test_clients_newest.py`` runs against the emulator.
 
     python -m tools.clients_newest update   # re-resolve the lock to what is newest on PyPI now
@@ -34,7 +34,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 LOCK = REPO_ROOT / "tools" / "clients-newest-lock.txt"
 #: The folder the test caches (gitignored as .venv-*/): a build lock beside the virtualenv.
 HOME = REPO_ROOT / ".venv-clients"
-VENV = HOME / "venv"
+#: One virtualenv per interpreter (`make VENV=.venv-py3.13 PYTHON=python3.13` runs beside .venv).
+VENV = HOME / f"python{sys.version_info.major}.{sys.version_info.minor}"
 STAMP = VENV / ".lock-digest"
 #: What the lock is for; everything else in it is what these need.
 ROOTS = ("boto3", "botocore", "awscli")
@@ -47,7 +48,7 @@ HEADER = """\
 # {python} and later. awscli 1.46 and later carry their own copy of botocore (awscli.botocore),
 # so the CLI's wire protocols are not the botocore pin's: both are tested.
 # tests/local_deploy/test_clients_newest.py installs exactly these (pip install --no-deps) into
-# .venv-clients/venv and runs the README's AWS commands against the emulator.
+# .venv-clients/python3.X and runs the README's AWS commands against the emulator.
 # Regenerate with `make clients-newest-update` (python -m tools.clients_newest update), which
 # also runs that test; `make check-locks` checks that it installs on Python 3.11.0 and 3.13.
 """

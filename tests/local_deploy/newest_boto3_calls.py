@@ -1,6 +1,6 @@
 """boto3 calls a user's own code makes against the deployed stacks, run by the NEWEST boto3.
 
-tests/local_deploy/test_clients_newest.py runs this file with the Python of .venv-clients/venv
+tests/local_deploy/test_clients_newest.py runs this file with the Python of .venv-clients/python3.X
 (tools/clients-newest-lock.txt), never the project's: it imports nothing from the repository.
 
     python newest_boto3_calls.py INPUTS.json   # prints {"client": {...}, "calls": {name: ...}}

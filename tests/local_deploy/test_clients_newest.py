@@ -3,7 +3,7 @@
 Users query the emulator with whatever boto3, AWS CLI or BI tool they installed last, and AWS
 changes wire protocols under minor versions (Athena moved to REST-JSON in botocore 1.44.18).
 So the newest boto3, botocore and AWS CLI v1 from PyPI are locked apart from constraints.txt in
-tools/clients-newest-lock.txt and installed once into .venv-clients/venv (rebuilt when the lock
+tools/clients-newest-lock.txt and installed once into .venv-clients/python3.X (rebuilt when the lock
 changes; tools/clients_newest.py). `make clients-newest-update` re-resolves the lock to what is
 newest now and runs this module.
 
