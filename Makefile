@@ -118,13 +118,22 @@ $(CHECKOV_STAMP): ops/checkov-lock.txt | $(VENV)/bin/python
 # resolves from the index's metadata; nothing is installed). A Python between the two is covered:
 # no release admits both ends but not it, nor has wheels for both ends but not for it. pyspark
 # publishes only an sdist (pure Python), so it alone may be one.
-LOCKS := constraints.txt ops/checkov-lock.txt
+LOCKS := constraints.txt ops/checkov-lock.txt tools/clients-newest-lock.txt
 check-locks: | $(VENV)/bin/python ## Check that every lock installs on Python 3.11.0 and 3.13 (asks the package index)
 	for version in $(PYTHON_MIN).0 $(PYTHON_MAX); do for lock in $(LOCKS); do \
 	  echo "$$lock on Python $$version"; \
 	  $(BIN)/pip install --dry-run --quiet --ignore-installed --no-deps --only-binary=:all: \
 	    --no-binary=pyspark --python-version $$version --target $(VENV)/.dry-run-target -r $$lock; \
 	done; done
+
+# The newest boto3, botocore and AWS CLI v1 on PyPI, locked apart from constraints.txt in
+# tools/clients-newest-lock.txt (make test installs exactly that lock into .venv-clients/),
+# then the test that runs every AWS command of the README with them against a local deployment:
+# the next wire-protocol change (Athena's REST-JSON in botocore 1.44.18) shows here first.
+.PHONY: clients-newest-update
+clients-newest-update: $(RUNTIME_STAMP) $(DEV_STAMP) $(NODE_STAMP) ## Re-lock the newest boto3 and AWS CLI from PyPI; run the README's AWS commands with them on the emulator
+	$(BIN)/python -m tools.clients_newest update
+	$(BIN)/python -m pytest -n 0 tests/local_deploy/test_clients_newest.py
 
 checkov: $(CHECKOV_STAMP) $(RUNTIME_STAMP) $(NODE_STAMP) ## checkov, offline, over every template of dev and prod: 0 failed
 	for env in dev prod; do $(CDK) synth --no-notices -c env=$$env --quiet -o cdk.$$env.out; done

@@ -4,7 +4,8 @@ The client is the project's pinned botocore given Athena's REST-JSON model (boto
 which moto_cfn_models serves from): it then sends ``GET /workgroups``, ``POST
 /query-executions``, ... as a current boto3 does. The server is a real moto server in this
 process, started as local_deploy starts it (moto_cfn_models registered), so the requests go
-through its HTTP routing. tests/clients/ runs the newest boto3 and AWS CLI themselves.
+through its HTTP routing. tests/local_deploy/test_clients_newest.py runs the newest boto3 and
+AWS CLI themselves (tools/clients-newest-lock.txt) on a local deployment.
 """
 
 from __future__ import annotations
