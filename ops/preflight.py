@@ -35,6 +35,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from ops.assembly import AssemblyError
+from ops.aws_errors import why
 from ops.preflight_needs import ProfileNeeds, profile_needs, resolve_placeholders
 from platform_config import ConfigError, PlatformConfig, parse_profile
 
@@ -66,15 +67,6 @@ class PreflightError(Exception):
     """Preflight cannot start (no credentials, no region, unknown profile): one line."""
 
 
-def _why(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        err = error.response.get("Error", {})
-        code = err.get("Code") or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        message = " ".join(str(err.get("Message", "")).split())[:160]
-        return f"{error.operation_name} answered {code}{': ' + message if message else ''}"
-    return f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"
-
-
 def _quota_fix(service: str, code: str, name: str, at_least: int) -> str:
     return (
         f"request Service Quotas '{name}' ({service} {code}) of at least {at_least}: aws "
@@ -100,7 +92,7 @@ class Account:
         except NoRegionError:
             raise PreflightError("no AWS region: set AWS_REGION or your profile's region") from None
         except (ClientError, BotoCoreError) as error:
-            raise PreflightError(f"cannot use these credentials: {_why(error)}") from None
+            raise PreflightError(f"cannot use these credentials: {why(error)}") from None
         self.account_id: str = identity["Account"]
         self.caller_arn: str = identity["Arn"]
         self.partition = self.caller_arn.split(":")[1]
@@ -146,7 +138,7 @@ def _asked(name: str, ask: Callable[[], Check]) -> Check:
     try:
         return ask()
     except (ClientError, BotoCoreError) as error:
-        return Check("NOT ASKED", name, _why(error))
+        return Check("NOT ASKED", name, why(error))
 
 
 def check_lambda_concurrency(account: Account, needs: ProfileNeeds) -> Check:

@@ -51,6 +51,7 @@ from typing import IO, Any, NoReturn
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from ops.aws_errors import why
 from platform_config import ConfigError, PlatformConfig, parse_profile
 from platform_config.artifacts import (
     DOWNLOAD_KEYS,
@@ -474,7 +475,7 @@ def stage(
                 url, uploaded = upload(s3, target, item)
             except (ClientError, BotoCoreError) as error:
                 raise StageError(
-                    f"{item.source.key}: cannot upload to s3://{target.bucket}/: {_why(error)}"
+                    f"{item.source.key}: cannot upload to s3://{target.bucket}/: {why(error)}"
                 ) from None
             print(
                 f"stage-artifacts: {item.source.key}: {'staged' if uploaded else 'already in'} "
@@ -505,15 +506,6 @@ def stage(
 
 
 # --- Command line -----------------------------------------------------------------------------
-
-
-def _why(error: Exception) -> str:
-    if isinstance(error, ClientError):
-        err = error.response.get("Error", {})
-        code = err.get("Code") or error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        message = " ".join(str(err.get("Message", "")).split())[:160]
-        return f"{error.operation_name} answered {code}{': ' + message if message else ''}"
-    return f"{type(error).__name__}: {' '.join(str(error).split())[:160]}"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -555,7 +547,7 @@ def resolve_target(
     except NoRegionError:
         raise StartError("no AWS region: set AWS_REGION or your profile's region") from None
     except (ClientError, BotoCoreError) as error:
-        raise StartError(f"cannot use these credentials: {_why(error)}") from None
+        raise StartError(f"cannot use these credentials: {why(error)}") from None
     account = str(identity["Account"])
     pins = (("account", config.account, account), ("region", config.region, region))
     for what, pinned, found in pins:
@@ -574,9 +566,9 @@ def resolve_target(
                 f"no bucket {name} in {account} {region}: run `cdk bootstrap` first (`make "
                 "stage-artifacts` does), or name another with --bucket"
             ) from None
-        raise StartError(f"cannot use bucket {name}: {_why(error)}") from None
+        raise StartError(f"cannot use bucket {name}: {why(error)}") from None
     except BotoCoreError as error:
-        raise StartError(f"cannot use bucket {name}: {_why(error)}") from None
+        raise StartError(f"cannot use bucket {name}: {why(error)}") from None
     return Target(account, region, name, prefix), s3
 
 

@@ -22,7 +22,7 @@ from lake_schema import EVENTS
 from local_deploy.firehose.parquet import TableSchema
 from local_deploy.glue_job_run import JobRunSummary, bookmark_file, run_job
 from moto_cfn_models.glue_job_runs import install_job_run_reports
-from tests.fake_aws import use_fake_aws
+from tests.fake_aws import create_service_role, use_fake_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "us-east-1"
@@ -106,17 +106,6 @@ def _create_job_as_deployed(glue: Any, s3: Any) -> None:
 def _create_job_role(iam: Any) -> None:
     """The job's role, least privilege as the deployed one's: read raw and the assets, write
     curated; every call of the local run is authorized against it (local_deploy.access)."""
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Principal": {"Service": "glue.amazonaws.com"},
-            }
-        ],
-    }
-    iam.create_role(RoleName="etl", AssumeRolePolicyDocument=json.dumps(trust))
     policies = {
         "read": [
             {
@@ -143,9 +132,7 @@ def _create_job_role(iam: Any) -> None:
             },
         ],
     }
-    for name, statements in policies.items():
-        document = {"Version": "2012-10-17", "Statement": statements}
-        iam.put_role_policy(RoleName="etl", PolicyName=name, PolicyDocument=json.dumps(document))
+    create_service_role(iam, "etl", "glue.amazonaws.com", policies)
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ from ml_pipeline.definition import (
     processing_step,
 )
 from ml_pipeline.training import TrainingPipelineSettings, build_training_pipeline
-from tests.fake_aws import use_fake_aws
+from tests.fake_aws import create_service_role, use_fake_aws
 
 ML_DIR = Path(__file__).resolve().parents[2] / "ml"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ml"))
@@ -175,23 +175,6 @@ def pipeline_role_policies(key_arn: str) -> dict[str, list[dict[str, Any]]]:
     }
 
 
-def create_pipeline_role(iam: Any, key_arn: str) -> None:
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Action": "sts:AssumeRole",
-                "Principal": {"Service": "sagemaker.amazonaws.com"},
-            }
-        ],
-    }
-    iam.create_role(RoleName="pipeline", AssumeRolePolicyDocument=json.dumps(trust))
-    for name, statements in pipeline_role_policies(key_arn).items():
-        document = json.dumps({"Version": "2012-10-17", "Statement": statements})
-        iam.put_role_policy(RoleName="pipeline", PolicyName=name, PolicyDocument=document)
-
-
 @pytest.fixture(scope="package")
 def account() -> Iterator[Account]:
     with pytest.MonkeyPatch.context() as patch:
@@ -212,7 +195,9 @@ def account() -> Iterator[Account]:
             frame.to_parquet(buffer, index=False)
             s3.put_object(Bucket=LAKE, Key="training/export/part-0", Body=buffer.getvalue())
             key = clients("kms").create_key()["KeyMetadata"]["Arn"]
-            create_pipeline_role(clients("iam"), key)
+            create_service_role(
+                clients("iam"), "pipeline", "sagemaker.amazonaws.com", pipeline_role_policies(key)
+            )
             clients("sagemaker").create_model_package_group(ModelPackageGroupName=GROUP)
             yield Account(kms_key_arn=key, clients=clients)
             sagemaker_local.install(synchronous=False)
