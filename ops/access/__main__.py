@@ -8,9 +8,11 @@ every row. Exit status: 0 when every profile passes, 1 when one fails, 2 on bad 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from ops.access.check import check_profile
 from ops.access.resolve import ResolveError
@@ -27,6 +29,21 @@ def _profile_and_assembly(argument: str) -> tuple[str, Path]:
     return profile, Path(folder)
 
 
+def _boundary(argument: str) -> tuple[str, dict[str, Any]]:
+    name, sep, file = argument.partition("=")
+    if not sep or not name or not file:
+        raise argparse.ArgumentTypeError(f"{argument!r}: expected NAME=FILE")
+    try:
+        document = json.loads(Path(file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise argparse.ArgumentTypeError(
+            f"{file}: not a readable policy document ({error})"
+        ) from None
+    if not isinstance(document, dict) or "Statement" not in document:
+        raise argparse.ArgumentTypeError(f"{file}: a policy document has a Statement")
+    return name, document
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m ops.access", description=__doc__.split("\n")[0]
@@ -35,12 +52,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "assemblies", nargs="+", type=_profile_and_assembly, metavar="PROFILE=ASSEMBLY"
     )
     parser.add_argument("--verbose", action="store_true", help="print every row, not only failures")
+    parser.add_argument(
+        "--boundary",
+        action="append",
+        default=[],
+        type=_boundary,
+        metavar="NAME=FILE",
+        help="the document of a permissions boundary the roles carry (repeatable)",
+    )
     args = parser.parse_args(argv)
     failed = False
     try:
         with Simulator() as simulator:
             for profile, outdir in args.assemblies:
-                report = check_profile(outdir, profile, simulator)
+                report = check_profile(outdir, profile, simulator, boundaries=dict(args.boundary))
                 print("\n".join(report.lines(verbose=args.verbose)))
                 failed = failed or not report.ok
     except (AssemblyError, ResolveError, SimulatorError) as error:

@@ -8,9 +8,10 @@ policy no row reaches is one nobody has checked.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ops.access.calls import Call, Expanded, expand
 from ops.access.policies import AssemblyPolicies, read_policies
@@ -85,8 +86,11 @@ class ProfileReport:
         return shown
 
 
-def load_policies(outdir: Path) -> tuple[AssemblyPolicies, str]:
-    """The assembly's resolved policies, and the CloudFormation execution role it deploys with."""
+def load_policies(
+    outdir: Path, boundaries: Mapping[str, dict[str, Any]] | None = None
+) -> tuple[AssemblyPolicies, str]:
+    """The assembly's resolved policies, and the CloudFormation execution role it deploys with;
+    `boundaries`: documents of permissions boundaries by name (see `read_policies`)."""
     values = AssemblyValues(read_assembly(outdir))
     manifest = read_json(outdir / "manifest.json")
     artifacts = manifest.get("artifacts", {}) if isinstance(manifest, dict) else {}
@@ -104,14 +108,18 @@ def load_policies(outdir: Path) -> tuple[AssemblyPolicies, str]:
     )
     match = _QUALIFIER.search(exec_role)
     qualifier = match["qualifier"] if match else "hnb659fds"
-    return read_policies(values, qualifier=qualifier), exec_role
+    return read_policies(values, qualifier=qualifier, boundaries=boundaries), exec_role
 
 
 def check_profile(
-    outdir: Path, profile: str, simulator: Simulator, calls: Iterable[Call] = CALLS
+    outdir: Path,
+    profile: str,
+    simulator: Simulator,
+    calls: Iterable[Call] = CALLS,
+    boundaries: Mapping[str, dict[str, Any]] | None = None,
 ) -> ProfileReport:
     """Evaluate every row that applies to `profile` against the assembly in `outdir`."""
-    policies, exec_role = load_policies(outdir)
+    policies, exec_role = load_policies(outdir, boundaries)
     return evaluate(policies, exec_role, profile, simulator, calls)
 
 

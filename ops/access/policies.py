@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -115,8 +116,15 @@ def _path(values: AssemblyValues, stack_id: str, logical_id: str) -> str:
     return path.removesuffix("/Resource")
 
 
-def read_policies(values: AssemblyValues, *, qualifier: str = "hnb659fds") -> AssemblyPolicies:
-    """Resolve every identity and resource policy of the assembly."""
+def read_policies(
+    values: AssemblyValues,
+    *,
+    qualifier: str = "hnb659fds",
+    boundaries: Mapping[str, dict[str, Any]] | None = None,
+) -> AssemblyPolicies:
+    """Resolve every identity and resource policy of the assembly. `boundaries` gives, by policy
+    name, the documents of permissions boundaries the account holds but the templates do not
+    (an organization's boundary, which `@aws-cdk/core:permissionsBoundary` names)."""
     roles: dict[str, Role] = {}
     by_name: dict[str, Role] = {}
     managed_by_arn: dict[str, NamedPolicy] = {}
@@ -144,11 +152,7 @@ def read_policies(values: AssemblyValues, *, qualifier: str = "hnb659fds") -> As
             )
         boundary = properties.get("PermissionsBoundary")
         if boundary is not None:
-            role.boundary = (
-                managed_by_arn[boundary]
-                if boundary in managed_by_arn
-                else aws_managed_policy(boundary)
-            )
+            role.boundary = _boundary(boundary, managed_by_arn, boundaries, role.path)
         roles[role.arn] = role
         by_name[values.physical_name(stack_id, logical_id)] = role
     for resource_type in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
@@ -162,6 +166,25 @@ def read_policies(values: AssemblyValues, *, qualifier: str = "hnb659fds") -> As
                         )
                     )
     return AssemblyPolicies(values, roles, list(_resource_policies(values)), qualifier)
+
+
+def _boundary(
+    arn: str,
+    in_templates: Mapping[str, NamedPolicy],
+    documents: Mapping[str, dict[str, Any]] | None,
+    role_path: str,
+) -> NamedPolicy:
+    if arn in in_templates:
+        return in_templates[arn]
+    if arn.startswith(_AWS_MANAGED_PREFIX):
+        return aws_managed_policy(arn)
+    name = arn.rsplit("/", 1)[-1]
+    if documents is None or name not in documents:
+        raise ResolveError(
+            f"{role_path}: its permissions boundary {arn} is not in the templates; give its "
+            f"document (python -m ops.access --boundary {name}=FILE)"
+        )
+    return NamedPolicy(f"boundary:{name}", documents[name])
 
 
 def _resource_policies(values: AssemblyValues) -> list[ResourcePolicy]:
