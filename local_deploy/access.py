@@ -1,35 +1,21 @@
 """The emulator asks AWS's question: calls a local engine makes for a deployed role are
 authorized first, against the policies the emulator holds (ops.access.guard), by iam-simulate.
 
-One evaluator (a Node process) serves a whole process; it is started on first use and stopped at
-exit.
+One evaluator (a Node process) serves a whole process (ops.access.simulator.shared_simulator).
 """
 
 from __future__ import annotations
 
-import atexit
-import threading
 from typing import Any
 
 from ops.access.guard import AccessGuard, Clients, LivePolicies, Principal
-from ops.access.simulator import Simulator
-
-_LOCK = threading.Lock()
-_SIMULATOR: list[Simulator] = []
-
-
-def _simulator() -> Simulator:
-    with _LOCK:
-        if not _SIMULATOR:
-            _SIMULATOR.append(Simulator())
-            atexit.register(_SIMULATOR[0].close)
-        return _SIMULATOR[0]
+from ops.access.simulator import shared_simulator
 
 
 def access_guard(clients: Clients, region: str) -> AccessGuard:
     """A guard over the emulator that `clients` (operator clients) reach; policies read fresh."""
     account = clients("sts").get_caller_identity()["Account"]
-    return AccessGuard(LivePolicies(clients, account=account, region=region), _simulator())
+    return AccessGuard(LivePolicies(clients, account=account, region=region), shared_simulator())
 
 
 def clients_as(clients: Clients, region: str, role_arn: str, services: tuple[str, ...]) -> Clients:

@@ -261,6 +261,7 @@ def _install_service_fixes() -> None:
     from .awslambda import install_function_fixes  # noqa: PLC0415
     from .cfn_signals import install_resource_signals  # noqa: PLC0415
     from .glue_job_runs import install_job_run_reports  # noqa: PLC0415
+    from .iam_evaluation import install_role_managed_policies  # noqa: PLC0415
     from .sagemaker import install_update_endpoint  # noqa: PLC0415
 
     install_function_fixes()
@@ -271,6 +272,7 @@ def _install_service_fixes() -> None:
     install_rest_json()
     install_job_run_reports()
     install_resource_signals()
+    install_role_managed_policies()
 
 
 def _list_registered_handlers() -> None:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from moto.kms.models import kms_backends
 from moto.secretsmanager.exceptions import SecretNotFoundException
 from moto.secretsmanager.models import SecretsManagerBackend, secretsmanager_backends
 
 from ._base import Handler, as_bool, as_int, tag_list_to_dict
+from .iam_evaluation import authorize_as_execution_role
 
 _DEFAULT_LENGTH = 32
 
@@ -65,6 +67,7 @@ class Secret(Handler):
         return self.prop("SecretString")
 
     def create(self) -> None:
+        self._authorize_key()
         tags = tag_list_to_dict(self.prop("Tags"))
         created = json.loads(
             self._backend().create_secret(
@@ -81,6 +84,25 @@ class Secret(Handler):
         )
         self.physical_resource_id = created["ARN"]
         self.attributes = {"Id": created["ARN"]}
+
+    def _authorize_key(self) -> None:
+        """Secrets Manager encrypts the value, and reads it back, as CloudFormation's role: the
+        key's policy must let it (the ClusterStack that once rolled back for that)."""
+        key = self.prop("KmsKeyId")
+        if not key:
+            return
+        key_arn = self._key_arn(str(key))
+        context: dict[str, str | list[str]] = {
+            "kms:ViaService": f"secretsmanager.{self.region_name}.amazonaws.com",
+            "kms:CallerAccount": self.account_id,
+        }
+        needs = [(action, key_arn, context) for action in ("kms:GenerateDataKey", "kms:Decrypt")]
+        authorize_as_execution_role(
+            self.account_id, self.region_name, self.stack_id, needs, "CreateSecret"
+        )
+
+    def _key_arn(self, key: str) -> str:
+        return str(kms_backends[self.account_id][self.region_name].describe_key(key).arn)
 
     def update_in_place(self, previous: Handler) -> bool:
         if (self.prop("Name") or self.name) != (previous.prop("Name") or previous.name):

@@ -16,7 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
@@ -192,10 +192,22 @@ def _document(value: Any) -> dict[str, Any]:  # noqa: ANN401 - str, or a dict al
     return dict(value)
 
 
+class PolicySource(Protocol):
+    """Where the policies a request is evaluated against come from (LivePolicies, or moto's
+    backends in-process: moto_cfn_models.iam_evaluation)."""
+
+    account: str
+    region: str
+
+    def identity(self, role_arn: str) -> tuple[tuple[NamedPolicy, ...], NamedPolicy | None]: ...
+
+    def resource_policy(self, arn: str) -> dict[str, Any] | None: ...
+
+
 class AccessGuard:
     """Evaluates IAM requests against the live policies; refuses the ones AWS would deny."""
 
-    def __init__(self, policies: LivePolicies, simulator: Simulator) -> None:
+    def __init__(self, policies: PolicySource, simulator: Simulator) -> None:
         self.policies = policies
         self.simulator = simulator
         self.evaluated = 0
@@ -233,6 +245,9 @@ class AccessGuard:
 
     def guard(self, client: Any, principal: Principal) -> Any:  # noqa: ANN401 - boto3 clients are untyped
         """`client`, whose every call is first authorized as `principal`."""
+        policies = self.policies
+        if not isinstance(policies, LivePolicies):
+            raise GuardError("a guarded client needs LivePolicies (it reads encryption settings)")
         service = client.meta.service_model.service_name
         translate = _TRANSLATORS.get(service)
         if translate is None:
@@ -241,7 +256,7 @@ class AccessGuard:
         last_stream: dict[str, str] = {}  # the stream of this client's latest Kinesis call
 
         def authorize(params: Mapping[str, Any], model: Any, **_: Any) -> None:  # noqa: ANN401
-            needs = list(translate(self.policies, model.name, params))
+            needs = list(translate(policies, model.name, params))
             if service == "kinesis":
                 last_stream["arn"] = needs[0][1]
             self.require(principal, needs, model.name)
@@ -254,7 +269,7 @@ class AccessGuard:
                 and iterator
                 and "arn" in last_stream
             ):
-                self.policies.remember_iterator(iterator, last_stream["arn"])
+                policies.remember_iterator(iterator, last_stream["arn"])
 
         prefix = client.meta.service_model.endpoint_prefix
         client.meta.events.register(f"before-parameter-build.{prefix}", authorize)

@@ -7,6 +7,7 @@ a whole run: the access table, or every call of a local engine.
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import subprocess
@@ -172,3 +173,16 @@ def _verdict(answer: dict[str, Any]) -> Verdict:
         note=str(answer.get("note", "")),
         raw=answer,
     )
+
+
+_SHARED: list[Simulator] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_simulator() -> Simulator:
+    """One engine per process, started on first use and closed at exit."""
+    with _SHARED_LOCK:
+        if not _SHARED:
+            _SHARED.append(Simulator())
+            atexit.register(_SHARED[0].close)
+        return _SHARED[0]
