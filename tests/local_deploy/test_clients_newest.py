@@ -76,6 +76,7 @@ NOT_RUN = {
         "sso",
         "login",
     ): "signs in to a real account (IAM Identity Center); the emulator takes any key",
+    ("s3", "cp"): "named in prose: what the Spark nodes run at boot, not a command to type",
 }
 
 FEATURES = ["f_a", "f_b", "f_c"]
