@@ -243,6 +243,18 @@ def _comparable(tr: Translator, left: Typed, right: Typed, operator: str) -> tup
 def _comparison(kind: type, operator: str) -> None:
     @register(kind)
     def handler(tr: Translator, node: exp.Expression, scope: Scope) -> Typed:
+        right = node.expression
+        if (
+            isinstance(right, exp.Anonymous)
+            and right.name.lower() in ("all", "any", "some")
+            and len(right.expressions) == 1
+        ):
+            inner = right.expressions[0]
+            query = inner if isinstance(inner, exp.Subquery) else exp.Subquery(this=inner)
+            node = kind(
+                this=node.this,
+                expression=(exp.All if right.name.lower() == "all" else exp.Any)(this=query),
+            )
         if isinstance(node.expression, exp.Any | exp.All):
             return _quantified(tr, node, scope, kind, operator)
         left, right = _comparable(
@@ -4067,3 +4079,199 @@ def _bare_lambda(tr: Translator, node: exp.Lambda, scope: Scope) -> Typed:
 @register(exp.Star)
 def _star(tr: Translator, node: exp.Star, scope: Scope) -> Typed:
     raise user_error("SYNTAX_ERROR", "* is only allowed in a SELECT list or count(*)")
+
+
+# --- format (Java's Formatter) ------------------------------------------------------------------
+
+
+_FORMAT_SPEC = re.compile(r"%(\d+\$)?([-#+ 0,(<]*)(\d+)?(\.\d+)?([tT]?[a-zA-Z%])")
+
+
+@function("format")
+def _format(
+    tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
+) -> Typed:
+    values = _args(tr, args, scope, "format", range(1, 100))
+    pattern = _literal_string(values[0], "format", "format string")
+    arguments = values[1:]
+    parts: list[exp.Expression] = []
+    position, next_argument = 0, 0
+    for match in _FORMAT_SPEC.finditer(pattern):
+        if match.start() > position:
+            parts.append(lit(pattern[position : match.start()]))
+        position = match.end()
+        explicit, flags, width, precision, conversion = match.groups()
+        if conversion == "%":
+            parts.append(lit("%"))
+            continue
+        if conversion == "n":
+            parts.append(lit("\n"))
+            continue
+        if "<" in flags or set(flags) - set("-0,"):
+            raise refuse(
+                f"format flag {flags!r}", "the local engine formats with the -, 0 and , flags only"
+            )
+        if explicit:
+            index_ = int(explicit[:-1]) - 1
+        else:
+            index_, next_argument = next_argument, next_argument + 1
+        if not 0 <= index_ < len(arguments):
+            raise user_error(
+                "INVALID_FUNCTION_ARGUMENT", f"Format specifier '{match.group()}' has no argument"
+            )
+        argument = arguments[index_]
+        text = _format_one(tr, argument, flags, precision, conversion, match.group())
+        parts.append(_pad_formatted(text, flags, width, argument))
+    if position < len(pattern):
+        parts.append(lit(pattern[position:]))
+    if "%" in re.sub(_FORMAT_SPEC, "", pattern):
+        raise user_error("INVALID_FUNCTION_ARGUMENT", f"Invalid format string: {pattern}")
+    node_out: exp.Expression = parts[0] if parts else lit("")
+    for part in parts[1:]:
+        node_out = exp.DPipe(this=node_out, expression=part)
+    return Typed(node_out, ty.VARCHAR)
+
+
+def _format_one(
+    tr: Translator, argument: Typed, flags: str, precision: str | None, conversion: str, spec: str
+) -> exp.Expression:  # noqa: PLR0911
+    t = argument.type
+    if conversion in ("s", "S"):
+        if "," in flags or "0" in flags:
+            raise user_error("INVALID_FUNCTION_ARGUMENT", f"Invalid flags for {spec}")
+        if (
+            t.kind in ("double", "real")
+            or (t.kind == "decimal" and t.scale > 6)
+            or t.kind
+            in ("timestamp", "timestamp_tz", "time", "array", "map", "row", "json", "varbinary")
+        ):
+            raise refuse(
+                f"format {spec} of {t.trino()}",
+                "the local engine writes strings, integers, decimals, booleans and dates with %s",
+            )
+        text = (
+            fn("coalesce", to_varchar(tr, argument, "format"), lit("null"))
+            if t.kind != "unknown"
+            else lit("null")
+        )
+        if precision:
+            text = fn("left", text, lit(int(precision[1:])))
+        return fn("upper", text) if conversion == "S" else text
+    if conversion == "d":
+        if not t.is_integer:
+            raise user_error("INVALID_FUNCTION_ARGUMENT", f"{spec} != {t.trino()}")
+        if precision:
+            raise user_error("INVALID_FUNCTION_ARGUMENT", f"Illegal precision for {spec}")
+        digits = (
+            fn("format", lit("{:,}"), argument.node)
+            if "," in flags
+            else cast(argument.node, "VARCHAR")
+        )
+        return case((is_null(argument.node), lit("null")), default=digits)
+    if conversion == "f":
+        if not (t.kind in ("double", "real", "decimal")):
+            raise user_error("INVALID_FUNCTION_ARGUMENT", f"{spec} != {t.trino()}")
+        digits = int(precision[1:]) if precision else 6
+        # Java rounds the value's shortest decimal text half up, as DuckDB rounds text to decimal.
+        source = argument.node if t.kind == "decimal" else cast(argument.node, "VARCHAR")
+        rounded = cast(source, f"DECIMAL(38,{digits})")
+        text = cast(rounded, "VARCHAR")
+        if "," in flags:
+            whole = cast(fn("trunc", rounded), "HUGEINT")
+            grouped = fn("format", lit("{:,}"), fn("abs", whole))
+            sign = case((exp.LT(this=rounded, expression=lit(0)), lit("-")), default=lit(""))
+            fraction = (
+                exp.DPipe(this=lit("."), expression=fn("split_part", text, lit("."), lit(2)))
+                if digits
+                else lit("")
+            )
+            text = exp.DPipe(this=exp.DPipe(this=sign, expression=grouped), expression=fraction)
+        if t.kind in ("double", "real"):
+            text = case(
+                (fn("isnan", argument.node), lit("NaN")),
+                (
+                    fn("isinf", argument.node),
+                    case(
+                        (exp.GT(this=argument.node, expression=lit(0)), lit("Infinity")),
+                        default=lit("-Infinity"),
+                    ),
+                ),
+                default=text,
+            )
+        return case((is_null(argument.node), lit("null")), default=text)
+    raise refuse(f"format {spec}", "the local engine formats %s, %d, %f, %n and %% only")
+
+
+def _pad_formatted(
+    text: exp.Expression, flags: str, width: str | None, argument: Typed
+) -> exp.Expression:
+    if not width:
+        return text
+    size = int(width)
+    if "-" in flags:
+        return fn("rpad", text, lit(size), lit(" "))
+    if "0" in flags:
+        # Zero padding goes after the sign.
+        negative = fn("starts_with", text, lit("-"))
+        padded_negative = exp.DPipe(
+            this=lit("-"),
+            expression=fn("lpad", fn("substring", text, lit(2)), lit(size - 1), lit("0")),
+        )
+        return case(
+            (exp.GTE(this=fn("length", text), expression=lit(size)), text),
+            (negative, padded_negative),
+            default=fn("lpad", text, lit(size), lit("0")),
+        )
+    return case(
+        (exp.GTE(this=fn("length", text), expression=lit(size)), text),
+        default=fn("lpad", text, lit(size), lit(" ")),
+    )
+
+
+# --- functions sqlglot parses into its own nodes --------------------------------------------------
+
+
+_SPECIAL_NAMES = {
+    exp.ArgMax: "max_by",
+    exp.ArgMin: "min_by",
+    exp.Ceil: "ceil",
+    exp.Floor: "floor",
+    exp.Chr: "chr",
+}
+
+
+@function("timezone_hour", "timezone_minute")
+def _timezone_offset(
+    tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
+) -> Typed:
+    name = node.name.lower()
+    (value,) = _args(tr, args, scope, name, [1])
+    _want(value, name, "timestamp_tz")
+    # The local engine's zones are all UTC.
+    return Typed(
+        case((is_null(value.node), cast(exp.Null(), "BIGINT")), default=cast(lit(0), "BIGINT")),
+        ty.BIGINT,
+    )
+
+
+@function("timezone")
+def _timezone(
+    tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
+) -> Typed:
+    (value,) = _args(tr, args, scope, "timezone", [1])
+    _want(value, "timezone", "timestamp_tz")
+    return Typed(
+        case((is_null(value.node), cast(exp.Null(), "VARCHAR")), default=lit("UTC")), ty.VARCHAR
+    )
+
+
+@function("to_milliseconds")
+def _to_milliseconds(
+    tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
+) -> Typed:
+    (value,) = _args(tr, args, scope, "to_milliseconds", [1])
+    _want(value, "to_milliseconds", "interval_ds")
+    return Typed(
+        cast(fn("round", exp.Mul(this=fn("epoch", value.node), expression=lit(1000))), "BIGINT"),
+        ty.BIGINT,
+    )
