@@ -44,8 +44,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-from moto_cfn_models import athena_functions  # noqa: F401 - registers the functions
-from moto_cfn_models import athena_sql
+
+from moto_cfn_models import (
+    athena_functions,  # noqa: F401 - registers the functions
+    athena_sql,
+)
 from moto_cfn_models import athena_types as ty
 from moto_cfn_models.athena_sql import (
     RUNTIME_ERROR,
@@ -464,7 +467,7 @@ def _projection_bound(text: str, pattern: str, today: date) -> date:
 # --- SQL --------------------------------------------------------------------------------------
 
 
-def trino_type(glue_type: str, column: str) -> T:  # noqa: PLR0911
+def trino_type(glue_type: str, column: str) -> T:
     """The Trino type Athena reads a Glue column type as (the Arrow type is arrow_type's)."""
     kind = glue_type.replace(" ", "").lower()
     simple = {

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Any
 
 from sqlglot import exp
 
@@ -22,11 +21,11 @@ from moto_cfn_models.athena_sql import (
     Translator,
     Typed,
     any_null,
+    at,
     case,
     cast,
     decimal_literal,
     fn,
-    at,
     is_null,
     lit,
     refuse,
@@ -260,8 +259,6 @@ def _comparison(kind: type, operator: str) -> None:
         left, right = _comparable(
             tr, tr.expr(node.this, scope), tr.expr(node.expression, scope), operator
         )
-        if left.type.kind == "double" or left.type.kind == "real":
-            pass
         return Typed(kind(this=left.node, expression=right.node), ty.BOOLEAN)
 
 
@@ -357,7 +354,7 @@ def _in(tr: Translator, node: exp.In, scope: Scope) -> Typed:
         if common is None:
             raise user_error(
                 "TYPE_MISMATCH",
-                f"IN value and subquery types must match: {value.type.trino()} and {columns[0][1].trino()}",
+                f"IN types differ: {value.type.trino()}, {columns[0][1].trino()}",
             )
         if common != columns[0][1]:
             raise refuse(
@@ -419,7 +416,7 @@ def _decimal_result(tr: Translator, node: exp.Expression, t: T) -> Typed:
     return Typed(cast(node, t.duck()), t)
 
 
-def _arithmetic(tr: Translator, kind: type, left: Typed, right: Typed, operator: str) -> Typed:  # noqa: PLR0911, PLR0912
+def _arithmetic(tr: Translator, kind: type, left: Typed, right: Typed, operator: str) -> Typed:  # noqa: PLR0911
     a, b = left.type, right.type
     if a.kind == "unknown" and b.kind == "unknown":
         return Typed(exp.Null(), ty.UNKNOWN, None)
@@ -538,7 +535,7 @@ def _interval_literal(typed: Typed) -> tuple[str, int] | None:
 
 def _temporal_arithmetic(
     tr: Translator, kind: type, left: Typed, right: Typed, operator: str
-) -> Typed | None:  # noqa: PLR0911
+) -> Typed | None:
     a, b = left.type, right.type
     intervals = ("interval_ds", "interval_ym")
     if kind not in (exp.Add, exp.Sub):
@@ -739,7 +736,8 @@ def _try(tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Exp
         ):
             raise refuse(
                 "try",
-                "the local engine runs try() around expressions without CASE, IF, COALESCE, IS NULL, AND or OR",
+                "the local engine runs try() around expressions without CASE, IF, COALESCE, "
+                "IS NULL, AND or OR",
             )
     before, before_checks = athena_sql._IN_TRY[0], tr.has_runtime_checks
     athena_sql._IN_TRY[0], tr.has_runtime_checks = True, False
@@ -774,9 +772,14 @@ def _interval(tr: Translator, node: exp.Interval, scope: Scope) -> Typed:
             f"INTERVAL '{text}' {unit}", "the local engine takes whole-number interval literals"
         )
     amount = sign * int(digits)
-    units = {"YEAR": ("year", "interval_ym", 12, "to_months"), "MONTH": ("month", "interval_ym", 1, "to_months"),
-             "DAY": ("day", "interval_ds", 1, "to_days"), "HOUR": ("hour", "interval_ds", 1, "to_hours"),
-             "MINUTE": ("minute", "interval_ds", 1, "to_minutes"), "SECOND": ("second", "interval_ds", 1, "to_seconds")}  # fmt: skip
+    units = {
+        "YEAR": ("year", "interval_ym", 12, "to_months"),
+        "MONTH": ("month", "interval_ym", 1, "to_months"),
+        "DAY": ("day", "interval_ds", 1, "to_days"),
+        "HOUR": ("hour", "interval_ds", 1, "to_hours"),
+        "MINUTE": ("minute", "interval_ds", 1, "to_minutes"),
+        "SECOND": ("second", "interval_ds", 1, "to_seconds"),
+    }
     if unit not in units:
         raise refuse(
             f"INTERVAL {unit}",
@@ -827,7 +830,6 @@ def _row_function(
 
 @register(exp.HexString)
 def _hex(tr: Translator, node: exp.HexString, scope: Scope) -> Typed:
-    data = bytes.fromhex(node.name)
     return Typed(fn("from_hex", lit(node.name)), ty.VARBINARY)
 
 
@@ -963,7 +965,8 @@ def _bracket(tr: Translator, node: exp.Bracket, scope: Scope) -> Typed:
                 default=runtime_error(
                     exp.DPipe(
                         this=lit(
-                            "INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or equal to array length and greater than zero: "
+                            "INVALID_FUNCTION_ARGUMENT: Array subscript must be less than or "
+                            "equal to array length and greater than zero: "
                         ),
                         expression=cast(position.node, "VARCHAR"),
                     )
@@ -1080,7 +1083,9 @@ _TIMESTAMP_TEXT = re.compile(
 _UTC_ZONES = {"", "UTC", "Z", "GMT", "UT", "+00:00", "-00:00", "+0000", "+00", "ETC/UTC"}
 
 
-def literal_of_type(tr: Translator, text: str, target: T, node: exp.Expression) -> Typed | None:  # noqa: PLR0911
+def literal_of_type(  # noqa: PLR0911, PLR0912
+    tr: Translator, text: str, target: T, node: exp.Expression
+) -> Typed | None:
     kind = target.kind
     declared = [
         p.this.name for p in node.args["to"].expressions if isinstance(p, exp.DataTypeParam)
@@ -1156,7 +1161,9 @@ def literal_of_type(tr: Translator, text: str, target: T, node: exp.Expression) 
     return None
 
 
-def cast_value(tr: Translator, typed: Typed, target: T, try_: bool = False) -> Typed:  # noqa: PLR0911, PLR0912
+def cast_value(  # noqa: PLR0911, PLR0912, PLR0915
+    tr: Translator, typed: Typed, target: T, try_: bool = False
+) -> Typed:
     """CAST(value AS target) with Trino's answer; ``try_``: TRY_CAST (NULL where CAST fails)."""
     source = typed.type
     name = f"CAST({source.trino()} AS {target.trino()})"
@@ -1311,9 +1318,8 @@ def cast_value(tr: Translator, typed: Typed, target: T, try_: bool = False) -> T
                 ),
                 target,
             )
-    if kind == "time":
-        if source.kind in ("timestamp",):
-            return Typed(cast(typed.node, "TIME"), target)
+    if kind == "time" and source.kind == "timestamp":
+        return Typed(cast(typed.node, "TIME"), target)
     if kind == "array" and source.kind == "array":
         return tr._map_list(typed, lambda e: cast_value(tr, e, target.element, try_), target)
     if kind == "map" and source.kind == "map":
@@ -1356,7 +1362,7 @@ def round_timestamp(node: exp.Expression, have: int, want: int) -> exp.Expressio
     return fn("make_timestamp", rounded)
 
 
-def to_varchar(tr: Translator, typed: Typed, name: str) -> exp.Expression:  # noqa: PLR0911
+def to_varchar(tr: Translator, typed: Typed, name: str) -> exp.Expression:
     """CAST(x AS varchar) as Trino writes x."""
     t = typed.type
     if t.is_string:
@@ -1393,7 +1399,8 @@ def _to_json(tr: Translator, typed: Typed, name: str) -> exp.Expression:
     if not _json_safe(t):
         raise refuse(
             name,
-            "the local engine writes JSON from booleans, integers, decimals, strings and their arrays, maps and named rows only",
+            "the local engine writes JSON from booleans, integers, decimals, strings and their "
+            "arrays, maps and named rows only",
         )
     if t.kind == "decimal":
         return cast(cast(typed.node, "VARCHAR"), "JSON")
@@ -1495,7 +1502,7 @@ def _contains_json(t: T) -> bool:
 
 
 @register(exp.Window)
-def _window(tr: Translator, node: exp.Window, scope: Scope) -> Typed:
+def _window(tr: Translator, node: exp.Window, scope: Scope) -> Typed:  # noqa: PLR0912
     if node.args.get("alias") or (node.this is None):
         raise refuse("WINDOW", "the local engine does not run named windows")
     inner = node.this
@@ -1527,9 +1534,7 @@ def _window(tr: Translator, node: exp.Window, scope: Scope) -> Typed:
             raise refuse(
                 "IGNORE NULLS", "the local engine ignores nulls in value window functions only"
             )
-        from moto_cfn_models.athena_sql import duck_sql
-
-        first = exp.Var(this=f"{duck_sql(call_node.expressions[0])} IGNORE NULLS")
+        first = exp.Var(this=f"{athena_sql.duck_sql(call_node.expressions[0])} IGNORE NULLS")
         call_node.set("expressions", [first, *call_node.expressions[1:]])
     partition = [tr.expr(e, scope).node for e in node.args.get("partition_by") or []]
     result = exp.Window(this=call_node, partition_by=partition or None)
@@ -1549,7 +1554,7 @@ def _window(tr: Translator, node: exp.Window, scope: Scope) -> Typed:
         for key in ("start", "end"):
             bound = spec.args.get(key)
             if bound is not None and not (
-                isinstance(bound, str) or isinstance(bound, exp.Literal) and not bound.is_string
+                isinstance(bound, str) or (isinstance(bound, exp.Literal) and not bound.is_string)
             ):
                 raise refuse("window frame", "the local engine takes numeric frame offsets")
         if spec.args.get("exclude"):
@@ -1598,7 +1603,7 @@ def _aggregate_call(
     return exp.Anonymous(this=duck, expressions=args)
 
 
-def aggregate(
+def aggregate(  # noqa: PLR0917
     duck: str,
     result: Callable[[list[Typed]], T],
     counts: Sequence[int],
@@ -1863,10 +1868,7 @@ def _approx_percentile(
         raise refuse("approx_percentile", "the local engine takes approx_percentile(x, percentage)")
     value, percentage = values
     _numeric_check([value], "approx_percentile")
-    if percentage.type.kind == "array":
-        t = ty.array(value.type)
-    else:
-        t = value.type
+    t = ty.array(value.type) if percentage.type.kind == "array" else value.type
     return Typed(cast(fn("approx_quantile", value.node, percentage.node), t.duck()), t)
 
 
@@ -2007,7 +2009,7 @@ def _case_mapping(
     name = node.name.lower()
     (value,) = _args(tr, args, scope, name, [1])
     value = _string(tr, value, name)
-    return Typed(fn(name, value.node), value.type if value.type.kind != "char" else value.type)
+    return Typed(fn(name, value.node), value.type)
 
 
 @function("concat")
@@ -2370,8 +2372,7 @@ def _regexp_replace(
 
 def _replacement(text: str, pattern: str) -> str:
     """Java's replacement syntax ($1, ${name}, \\$) as RE2's (\\1)."""
-    names = re.findall(r"\(\?P?<([A-Za-z][A-Za-z0-9]*)>", pattern)
-    groups = [m for m in re.finditer(r"\((?!\?)|\(\?P?<[A-Za-z]", pattern)]
+    groups = list(re.finditer(r"\((?!\?)|\(\?P?<[A-Za-z]", pattern))
     named_index = {}
     for position, match in enumerate(groups, start=1):
         found = re.match(r"\(\?P?<([A-Za-z][A-Za-z0-9]*)", pattern[match.start() :])
@@ -2402,7 +2403,6 @@ def _replacement(text: str, pattern: str) -> str:
             continue
         out.append(char)
         index += 1
-    del names
     return "".join(out)
 
 
@@ -2983,7 +2983,8 @@ def _format_datetime(
             if char.isalpha() or char == "'":
                 raise refuse(
                     f"format_datetime {char!r}",
-                    "the local engine reads yyyy, yy, MMMM, MMM, MM, dd, HH, hh, mm, ss, SSS, EEEE, EEE and a only",
+                    "the local engine reads yyyy, yy, MMMM, MMM, MM, dd, HH, hh, mm, ss, SSS, "
+                    "EEEE, EEE and a only",
                 )
             out.append("%%" if char == "%" else char)
             index += 1
@@ -3347,7 +3348,7 @@ def _match(name: str) -> Handler:
         if len(args) != 2:
             raise user_error("FUNCTION_NOT_FOUND", f"{name} takes an array and a lambda")
         array_value = _array_arg(tr, tr.expr(args[0], scope), name)
-        lambda_, body, _ = _lambda(tr, args[1], [array_value.type.element], scope, name)
+        lambda_, _, _ = _lambda(tr, args[1], [array_value.type.element], scope, name)
         results = fn("list_transform", array_value.node, lambda_)
         element_null = _element_lambda(tr, ty.BOOLEAN, lambda e: is_null(e.node))
         has_null = exp.GT(
@@ -3498,7 +3499,8 @@ def _trim_array(
                 expression=exp.GT(this=count.node, expression=fn("len", array_value.node)),
             ),
             runtime_error(
-                "INVALID_FUNCTION_ARGUMENT: size must not be negative or exceed the array's cardinality"
+                "INVALID_FUNCTION_ARGUMENT: size must not be negative or exceed the array's "
+                "cardinality"
             ),
         ),
         (
@@ -3706,7 +3708,7 @@ def _map_filter(
     if len(args) != 2:
         raise user_error("FUNCTION_NOT_FOUND", "map_filter takes a map and a lambda")
     value = _map_arg(tr, tr.expr(args[0], scope), "map_filter")
-    bind, body = _entries_lambda(tr, args[1], value.type, scope, "map_filter")
+    bind, _ = _entries_lambda(tr, args[1], value.type, scope, "map_filter")
     param = tr.fresh("e")
     keep = exp.Lambda(
         this=bind(exp.Column(this=exp.to_identifier(param))), expressions=[exp.to_identifier(param)]
@@ -4132,9 +4134,9 @@ def _format(
     return Typed(node_out, ty.VARCHAR)
 
 
-def _format_one(
+def _format_one(  # noqa: PLR0917
     tr: Translator, argument: Typed, flags: str, precision: str | None, conversion: str, spec: str
-) -> exp.Expression:  # noqa: PLR0911
+) -> exp.Expression:
     t = argument.type
     if conversion in ("s", "S"):
         if "," in flags or "0" in flags:
@@ -4169,7 +4171,7 @@ def _format_one(
         )
         return case((is_null(argument.node), lit("null")), default=digits)
     if conversion == "f":
-        if not (t.kind in ("double", "real", "decimal")):
+        if t.kind not in ("double", "real", "decimal"):
             raise user_error("INVALID_FUNCTION_ARGUMENT", f"{spec} != {t.trino()}")
         digits = int(precision[1:]) if precision else 6
         # Java rounds the value's shortest decimal text half up, as DuckDB rounds text to decimal.

@@ -35,7 +35,11 @@ _NOT_SUPPORTED = "NOT_SUPPORTED"
 #: data can decide (the engine turns both into QueryFailedError).
 RUNTIME_ERROR = "TRINO_ERROR:"
 RUNTIME_REFUSAL = "TRINO_REFUSED:"
-_WHITESPACE = " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u2028\u2029\u205f\u3000"
+#: What Trino's trim() removes (Java's whitespace).
+_WHITESPACE = (
+    " \t\n\x0b\x0c\r\x1c\x1d\x1e\x1f\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2008\u2009\u200a\u2028\u2029\u205f\u3000"
+)
 
 
 class SqlError(Exception):
@@ -199,7 +203,8 @@ def parse(sql: str) -> exp.Expression:
         construct = " ".join(near) or "syntax"
         raise refuse(
             construct,
-            f"the local engine's parser (sqlglot) does not read this: {str(error).strip().splitlines()[0]}",
+            "the local engine's parser (sqlglot) does not read this: "
+            + str(error).strip().splitlines()[0],
         ) from error
     if len(statements) != 1:
         raise user_error("SYNTAX_ERROR", f"expected one statement, got {len(statements)}")
@@ -418,7 +423,9 @@ class Translator:
         )
         return exp.select("*").from_(exp.Subquery(this=query, alias=alias))
 
-    def select(self, node: exp.Select, outer: Scope) -> tuple[exp.Expression, list[tuple[str, T]]]:
+    def select(  # noqa: PLR0912
+        self, node: exp.Select, outer: Scope
+    ) -> tuple[exp.Expression, list[tuple[str, T]]]:
         self._refuse_args(
             node,
             {"expressions", "from_", "from", "joins", "where", "group", "having", "order",
@@ -560,7 +567,7 @@ class Translator:
             result.set("order", exp.Order(expressions=items))
         for key in ("limit", "offset"):
             if clause := node.args.get(key):
-                value = clause.expression if key == "limit" else clause.expression
+                value = clause.expression
                 if value is None:
                     value = clause.this
                 if not (isinstance(value, exp.Literal) and not value.is_string):
@@ -582,7 +589,8 @@ class Translator:
         if len(left_columns) != len(right_columns):
             raise user_error(
                 "TYPE_MISMATCH",
-                f"{node.key.upper()} query has different number of fields: {len(left_columns)}, {len(right_columns)}",
+                f"{node.key.upper()} query has different number of fields: "
+                f"{len(left_columns)}, {len(right_columns)}",
             )
         columns = []
         for (name, a), (_, b) in zip(left_columns, right_columns, strict=True):
@@ -609,7 +617,7 @@ class Translator:
             return query
         alias = self.fresh("u")
         projections = []
-        for index, ((name, source), (_, target)) in enumerate(zip(have, want, strict=True)):
+        for index, ((_, source), (_, target)) in enumerate(zip(have, want, strict=True)):
             column = exp.Column(
                 this=exp.to_identifier(f"c{index}", quoted=True),
                 table=exp.to_identifier(alias, quoted=True),
@@ -647,7 +655,8 @@ class Translator:
                 if found is None:
                     raise user_error(
                         "TYPE_MISMATCH",
-                        f"VALUES column {index + 1} mixes {common.trino()} and {r[index].type.trino()}",
+                        f"VALUES column {index + 1} mixes {common.trino()} and "
+                        f"{r[index].type.trino()}",
                     )
                 common = found
             types.append(common)
@@ -660,7 +669,7 @@ class Translator:
 
     # --- relations ----------------------------------------------------------------------------
 
-    def relation(self, node: exp.Expression, scope: Scope) -> exp.Expression:
+    def relation(self, node: exp.Expression, scope: Scope) -> exp.Expression:  # noqa: PLR0912
         alias_node = node.args.get("alias")
         alias = alias_node.name.lower() if alias_node and alias_node.name else None
         column_names = [c.name.lower() for c in (alias_node.columns if alias_node else [])]
@@ -802,8 +811,9 @@ class Translator:
             )
         return typed
 
-    def expr(self, node: exp.Expression, scope: Scope) -> Typed:  # noqa: PLR0911, PLR0912
-        from moto_cfn_models import athena_functions as functions
+    def expr(self, node: exp.Expression, scope: Scope) -> Typed:
+        # athena_functions registers the operators and functions; it imports this module.
+        from moto_cfn_models import athena_functions as functions  # noqa: PLC0415
 
         handler = _EXPRESSIONS.get(type(node))
         if handler is not None:
@@ -903,7 +913,7 @@ class Translator:
         return [self.coerce(item, common) for item in items], common
 
     def cast_value(self, typed: Typed, target: T, try_: bool = False) -> Typed:
-        from moto_cfn_models import athena_functions as functions
+        from moto_cfn_models import athena_functions as functions  # noqa: PLC0415
 
         return functions.cast_value(self, typed, target, try_)
 

@@ -124,7 +124,7 @@ class T:
             "interval_ym": "interval year to month",
         }.get(self.kind, self.kind)
 
-    def duck(self) -> str:  # noqa: PLR0911
+    def duck(self) -> str:
         """The DuckDB type holding this type's values."""
         kind = self.kind
         simple = {
