@@ -70,10 +70,16 @@ def call(
 
 
 def special(tr: Translator, node: exp.Expression, scope: Scope) -> Typed:
-    raise refuse(
-        node.sql(dialect="trino").split("(")[0] or node.key,
-        "the local engine does not run this function",
-    )
+    """A function sqlglot parses into a node of its own (its special syntax or its name)."""
+    name = _SPECIAL_NAMES.get(type(node))
+    if name is None:
+        raise refuse(athena_sql.construct_name(node), "the local engine does not run this function")
+    args = [node.this] if node.this is not None else []
+    for key in ("expression", "count", "decimals"):
+        if node.args.get(key) is not None:
+            args.append(node.args[key])
+    args += list(node.expressions)
+    return call(tr, name, args, scope, exp.Anonymous(this=name, expressions=args))
 
 
 # --- argument helpers ---------------------------------------------------------------------------
@@ -1108,7 +1114,10 @@ def literal_of_type(  # noqa: PLR0911, PLR0912
                 f"timestamp({precision})", "the local engine keeps timestamps to the microsecond"
             )
         if kind == "timestamp_tz" and zone.upper() not in _UTC_ZONES:
-            raise refuse(f"TIMESTAMP '{text}'", "the local engine keeps UTC only as a time zone")
+            raise refuse(
+                "TIMESTAMP with a time zone other than UTC",
+                f"the local engine keeps UTC only as a time zone, not {zone}",
+            )
         hour, minute, second = (match[2] or "0"), (match[3] or "0"), (match[4] or "0")
         value = f"{match[1]} {int(hour):02d}:{minute}:{int(second):02d}" + (
             f".{fraction}" if fraction else ""
@@ -2093,7 +2102,7 @@ def _strpos(
 ) -> Typed:
     values = _args(tr, args, scope, "strpos", [2, 3])
     if len(values) == 3:
-        raise refuse("strpos", "the local engine finds the first instance only (two arguments)")
+        raise refuse("strpos with an instance", "the local engine finds the first instance only")
     text, search = (_string(tr, v, "strpos") for v in values)
     return Typed(cast(fn("strpos", text.node, search.node), "BIGINT"), ty.BIGINT)
 
@@ -2199,7 +2208,7 @@ def _split_function(
 ) -> Typed:
     values = _args(tr, args, scope, "split", [2, 3])
     if len(values) == 3:
-        raise refuse("split", "the local engine splits without a limit (two arguments)")
+        raise refuse("split with a limit", "the local engine splits without a limit only")
     text, delimiter = _string(tr, values[0], "split"), _string(tr, values[1], "split")
     return Typed(_split(text, delimiter), ty.array(ty.varchar(_length_of(text.type))))
 
@@ -2260,7 +2269,9 @@ def _from_utf8(
 ) -> Typed:
     values = _args(tr, args, scope, "from_utf8", [1, 2])
     if len(values) == 2:
-        raise refuse("from_utf8", "the local engine decodes without a replacement (one argument)")
+        raise refuse(
+            "from_utf8 with a replacement", "the local engine decodes without a replacement only"
+        )
     _want(values[0], "from_utf8", "varbinary")
     return Typed(fn("decode", values[0].node), ty.VARCHAR)
 
@@ -2360,7 +2371,7 @@ def _regexp_replace(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) == 3 and isinstance(args[2], exp.Lambda):
-        raise refuse("regexp_replace", "the local engine replaces with a string, not a lambda")
+        raise refuse("regexp_replace with a lambda", "the local engine replaces with a string only")
     text, pattern, rest = _regexp_args(tr, args, scope, "regexp_replace", [2, 3])
     replacement = _replacement(
         _literal_string(rest[0], "regexp_replace", "replacement") if rest else "", pattern
@@ -2786,9 +2797,7 @@ def _from_unixtime(
 ) -> Typed:
     values = _args(tr, args, scope, "from_unixtime", [1, 2, 3])
     if len(values) > 1:
-        raise refuse(
-            "from_unixtime", "the local engine keeps UTC only as a time zone (one argument)"
-        )
+        raise refuse("from_unixtime with a time zone", "the local engine keeps UTC only")
     (value,) = _numeric(tr, args, scope, "from_unixtime")
     millis = cast(
         fn("round", exp.Mul(this=cast(value.node, "DOUBLE"), expression=lit(1000))), "BIGINT"
@@ -2880,7 +2889,10 @@ def _from_iso8601_date(
     (value,) = _args(tr, args, scope, "from_iso8601_date", [1])
     value = _string(tr, value, "from_iso8601_date")
     if value.is_literal and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.literal):
-        raise refuse("from_iso8601_date", "the local engine reads calendar dates (YYYY-MM-DD) only")
+        raise refuse(
+            "from_iso8601_date of a week or ordinal date",
+            "the local engine reads calendar dates (YYYY-MM-DD) only",
+        )
     tr.has_runtime_checks = True
     result = case(
         (fn("regexp_full_match", value.node, lit(r"\d{4}-\d{2}-\d{2}")), cast(value.node, "DATE")),
@@ -3245,7 +3257,9 @@ def _array_sort(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) == 2:
-        raise refuse("array_sort", "the local engine sorts without a comparator (one argument)")
+        raise refuse(
+            "array_sort with a comparator", "the local engine sorts without a comparator only"
+        )
     (value,) = _args(tr, args, scope, "array_sort", [1])
     value = _array_arg(tr, value, "array_sort")
     if value.type.element.kind in ("double", "real"):

@@ -200,7 +200,7 @@ def parse(sql: str) -> exp.Expression:
         near = " ".join(
             part for part in (details.get("start_context"), details.get("highlight")) if part
         ).split()[-3:]
-        construct = " ".join(near) or "syntax"
+        construct = "SQL near " + " ".join(near) if near else "this SQL"
         raise refuse(
             construct,
             "the local engine's parser (sqlglot) does not read this: "
@@ -342,6 +342,13 @@ class Translation:
 
 def _name(node: exp.Expression | None) -> str:
     return "" if node is None else node.name.lower()
+
+
+def construct_name(node: exp.Expression) -> str:
+    """A node's name as a refusal gives it: a function's name, else its first words of SQL."""
+    text = _sql(node)
+    head = text.split("(")[0].strip()
+    return head.lower() if head and " " not in head else text[:40]
 
 
 def _sql(node: exp.Expression) -> str:
@@ -822,7 +829,7 @@ class Translator:
             return functions.call(self, node.name.lower(), node.expressions, scope, node)
         if isinstance(node, exp.Func) and not isinstance(node, exp.Anonymous):
             return functions.special(self, node, scope)
-        raise refuse(_sql(node), "the local engine cannot run this expression")
+        raise refuse(construct_name(node), "the local engine cannot run this expression")
 
     # -- coercion --
 

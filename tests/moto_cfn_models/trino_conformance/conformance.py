@@ -9,7 +9,8 @@ apply a rule a page states in words. Each case comes out one of:
 * ``wrong``: anything else: another answer, a failure that is not a refusal, another exception.
 
 ``python -m tests.moto_cfn_models.trino_conformance.conformance`` prints the counts and each wrong
-case; ``--readme`` prints the README's generated section instead.
+case; ``--readme`` prints the README's generated block instead, and ``--write-readme`` writes it
+into README.md between its markers (test_readme_sql.py checks that it is current).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import yaml
 from moto_cfn_models.athena_engine import LocalAthenaEngine, QueryFailedError, QueryRequest
 
 CASES_DIR = Path(__file__).parent / "cases"
+README = Path(__file__).parents[3] / "README.md"
+README_BEGIN, README_END = "<!-- sql-conformance:begin -->\n", "\n<!-- sql-conformance:end -->"
 DOCS_URL = "https://github.com/trinodb/trino/blob/{commit}/{source}"
 #: The query clock: no documented case reads it, but the engine needs one.
 STARTED_AT = datetime(2026, 11, 20, 12, 0)
@@ -205,33 +208,48 @@ def counts(outcomes: list[Outcome]) -> Counter[str]:
 # --- the README's section ---------------------------------------------------------------------
 
 
-def _refused_name(outcome: Outcome) -> str:
-    return outcome.construct.split(":")[0].strip()
+_CALL = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(", re.IGNORECASE)
+
+
+def _functions_answered(outcomes: list[Outcome]) -> list[str]:
+    """The functions the cases answered right call (as the query writes them)."""
+    from moto_cfn_models.athena_functions import FUNCTIONS  # noqa: PLC0415
+
+    names = set()
+    for outcome in outcomes:
+        if outcome.verdict == "right":
+            names.update(n.lower() for n in _CALL.findall(outcome.case.sql))
+    return sorted(n for n in names if n in FUNCTIONS and not n.startswith("_"))
 
 
 def render_readme(outcomes: list[Outcome]) -> str:
-    """The README table: per page of Trino's docs, the cases answered right and those refused."""
+    """The README table: per page of Trino's docs, the functions whose cases give Athena's answer
+    and the constructs refused."""
     by_topic: dict[str, list[Outcome]] = defaultdict(list)
     for outcome in outcomes:
         by_topic[outcome.case.source].append(outcome)
     total = counts(outcomes)
     lines = [
         f"{len(outcomes)} examples from Trino's function documentation "
-        f"([tests/moto_cfn_models/trino_conformance](tests/moto_cfn_models/trino_conformance)): "
+        "([tests/moto_cfn_models/trino_conformance](tests/moto_cfn_models/trino_conformance)): "
         f"{total['right']} give Athena's answer, {total['refused']} are refused by name, "
         f"{total['wrong']} give another answer.",
         "",
-        "| Trino docs page | cases | Athena's answer | refused | refused constructs |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| Trino docs page | cases | Athena's answer | refused | functions answered | refused |",
+        "| --- | ---: | ---: | ---: | --- | --- |",
     ]
     for source in sorted(by_topic):
         group = by_topic[source]
         found = counts(group)
-        refused = sorted({_refused_name(o) for o in group if o.verdict == "refused"})
+        refused = sorted({o.construct for o in group if o.verdict == "refused"})
         commit = group[0].case.commit
         page = f"[{Path(source).name}]({DOCS_URL.format(commit=commit, source=source)})"
+        answered = ", ".join(f"`{name}`" for name in _functions_answered(group)) or "operators"
         names = ", ".join(f"`{name}`" for name in refused) or "none"
-        lines.append(f"| {page} | {len(group)} | {found['right']} | {found['refused']} | {names} |")
+        lines.append(
+            f"| {page} | {len(group)} | {found['right']} | {found['refused']} | {answered} "
+            f"| {names} |"
+        )
     return "\n".join(lines)
 
 
@@ -239,6 +257,14 @@ def main(argv: list[str]) -> int:
     outcomes = run_all()
     if "--readme" in argv:
         print(render_readme(outcomes))
+        return 0
+    if "--write-readme" in argv:
+        text = README.read_text(encoding="utf-8")
+        before, _, rest = text.partition(README_BEGIN)
+        _, _, after = rest.partition(README_END)
+        README.write_text(
+            before + README_BEGIN + render_readme(outcomes) + README_END + after, encoding="utf-8"
+        )
         return 0
     for outcome in outcomes:
         if outcome.verdict == "wrong":
