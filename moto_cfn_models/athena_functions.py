@@ -245,6 +245,9 @@ def _comparable(tr: Translator, left: Typed, right: Typed, operator: str) -> tup
     return tr.coerce(left, common), tr.coerce(right, common)
 
 
+_NAN_COMPARISON = {"=": False, "<>": True, "<": False, "<=": False, ">": False, ">=": False}
+
+
 def _comparison(kind: type, operator: str) -> None:
     @register(kind)
     def handler(tr: Translator, node: exp.Expression, scope: Scope) -> Typed:
@@ -265,7 +268,15 @@ def _comparison(kind: type, operator: str) -> None:
         left, right = _comparable(
             tr, tr.expr(node.this, scope), tr.expr(node.expression, scope), operator
         )
-        return Typed(kind(this=left.node, expression=right.node), ty.BOOLEAN)
+        compared = kind(this=left.node, expression=right.node)
+        if left.type.kind in ("double", "real") and operator in _NAN_COMPARISON:
+            # Trino: NaN equals nothing and orders before nothing; DuckDB makes it the greatest.
+            nan = exp.And(
+                this=exp.Or(this=fn("isnan", left.node), expression=fn("isnan", right.node)),
+                expression=exp.Not(this=any_null(left.node, right.node)),
+            )
+            return Typed(case((nan, lit(_NAN_COMPARISON[operator])), default=compared), ty.BOOLEAN)
+        return Typed(compared, ty.BOOLEAN)
 
 
 for _kind, _op in (
@@ -1751,16 +1762,6 @@ def _same(values: list[Typed]) -> T:
     return values[0].type
 
 
-def _orderable(values: list[Typed], name: str) -> None:
-    if (
-        values[0].type.kind in ("map", "json", "double", "real")
-        and name in ("min", "max")
-        and values[0].type.kind != "double"
-        and values[0].type.kind != "real"
-    ):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take {values[0].type.trino()}")
-
-
 @function("min", "max", aggregate=True)
 def _min_max(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
@@ -1770,10 +1771,6 @@ def _min_max(
     if order is not None or len(values) not in (1, 2):
         raise user_error("FUNCTION_NOT_FOUND", f"Unexpected parameters for function {name}")
     value = values[0]
-    if value.type.kind in ("double", "real"):
-        raise refuse(
-            f"{name} of {value.type.trino()}", "the local engine does not order NaN as Trino does"
-        )
     if value.type.kind in ("map", "json", "varbinary"):
         raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take {value.type.trino()}")
     if len(values) == 2:
@@ -1793,10 +1790,8 @@ def _max_by(
     values, distinct, order = _aggregate_args(tr, args, scope, name)
     if distinct or order is not None or len(values) not in (2, 3):
         raise user_error("FUNCTION_NOT_FOUND", f"Unexpected parameters for function {name}")
-    if values[1].type.kind in ("double", "real", "map", "json"):
-        raise refuse(
-            f"{name} by {values[1].type.trino()}", "the local engine orders by exact types only"
-        )
+    if values[1].type.kind in ("map", "json"):
+        raise user_error("FUNCTION_NOT_FOUND", f"{name} cannot order by {values[1].type.trino()}")
     duck = "arg_max" if name == "max_by" else "arg_min"
     if len(values) == 3:
         t = ty.array(values[0].type)

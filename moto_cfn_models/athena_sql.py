@@ -472,6 +472,7 @@ class Translator:
             result.set("group", exp.Group(expressions=keys))
         projections: list[exp.Expression] = []
         columns: list[tuple[str, T]] = []
+        shadowing: set[str] = set()
         for index, item in enumerate(self._expand_stars(node.expressions, scope)):
             if isinstance(item, tuple):
                 name, typed = item
@@ -480,6 +481,8 @@ class Translator:
                 expression = item.this if isinstance(item, exp.Alias) else item
                 typed = self.expr(expression, scope)
                 name = (alias.lower() if alias else None) or typed.name or f"_col{index}"
+                if not (isinstance(expression, exp.Column) and expression.name.lower() == name):
+                    shadowing.add(name)
             projections.append(
                 exp.Alias(this=typed.node, alias=exp.to_identifier(name, quoted=True))
             )
@@ -491,7 +494,7 @@ class Translator:
             result.set("distinct", exp.Distinct())
         if having := node.args.get("having"):
             result.set("having", exp.Having(this=self.boolean(having.this, scope, "HAVING").node))
-        self._order_limit(node, result, columns, scope, outer)
+        self._order_limit(node, result, columns, scope, outer, frozenset(shadowing))
         return result, columns
 
     def _refuse_args(self, node: exp.Expression, allowed: set[str]) -> None:
@@ -528,13 +531,14 @@ class Translator:
                     expanded.append((name, Typed(reference, t, name=name)))
         return expanded
 
-    def _order_limit(
+    def _order_limit(  # noqa: PLR0912, PLR0917
         self,
         node: exp.Expression,
         result: exp.Expression,
         columns: list[tuple[str, T]],
         scope: Scope | None,
         outer: Scope,
+        shadowing: frozenset[str] = frozenset(),
     ) -> None:
         if order := node.args.get("order"):
             items = []
@@ -559,6 +563,14 @@ class Translator:
                 ):
                     target = exp.Column(this=exp.to_identifier(key.name.lower(), quoted=True))
                 elif scope is not None:
+                    # Trino reads a select alias in an ORDER BY expression before the input column
+                    # of that name; the translation reads the input column.
+                    for column in key.find_all(exp.Column):
+                        if not column.table and column.name.lower() in shadowing:
+                            raise refuse(
+                                f"ORDER BY an expression of the select alias {column.name}",
+                                "the local engine orders by an alias itself, or input columns",
+                            )
                     target = self.expr(key, scope).node
                 else:
                     raise refuse(
@@ -725,7 +737,7 @@ class Translator:
                     node.this, scope.parent or Scope(), column_names or None
                 )
             else:
-                inner, columns = self.query(node.this, scope.parent or Scope(ctes=scope.ctes))
+                inner, columns = self.query(node.this, Scope(parent=scope.parent, ctes=scope.ctes))
                 if column_names:
                     columns = self._rename(columns, column_names, alias)
             scope.sources.append(Source(alias, columns, alias))
