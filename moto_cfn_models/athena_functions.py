@@ -18,6 +18,7 @@ from moto_cfn_models import athena_types as ty
 from moto_cfn_models.athena_sql import (
     _WHITESPACE,
     Scope,
+    SqlError,
     Translator,
     Typed,
     any_null,
@@ -85,19 +86,22 @@ def special(tr: Translator, node: exp.Expression, scope: Scope) -> Typed:
 # --- argument helpers ---------------------------------------------------------------------------
 
 
+def _bad_call(message: str) -> SqlError:
+    """A call the engine does not take: Trino may reject it too, or run it; either way the
+    local engine refuses it rather than guess."""
+    return refuse(message, "the local engine does not take these arguments")
+
+
 def _args(
     tr: Translator, args: Sequence[exp.Expression], scope: Scope, name: str, counts: Sequence[int]
 ) -> list[Typed]:
     if len(args) not in counts:
-        raise user_error(
-            "FUNCTION_NOT_FOUND",
+        raise _bad_call(
             f"Unexpected parameters for function {name}: {len(args)} arguments",
         )
     for arg in args:
         if isinstance(arg, exp.Lambda):
-            raise user_error(
-                "FUNCTION_NOT_FOUND", f"Unexpected lambda argument for function {name}"
-            )
+            raise _bad_call(f"Unexpected lambda argument for function {name}")
     return [tr.expr(arg, scope) for arg in args]
 
 
@@ -105,8 +109,7 @@ def _want(typed: Typed, name: str, *kinds: str) -> None:
     if typed.type.kind == "unknown":
         return
     if typed.type.kind not in kinds and not (("integer_any" in kinds) and typed.type.is_integer):
-        raise user_error(
-            "FUNCTION_NOT_FOUND",
+        raise _bad_call(
             f"Unexpected parameters ({typed.type.trino()}) for function {name}",
         )
 
@@ -165,10 +168,10 @@ def _lambda(
 ) -> tuple[exp.Lambda, Typed, list[str]]:
     """A lambda argument with its parameters' types: (DuckDB lambda, typed body, DuckDB names)."""
     if not isinstance(node, exp.Lambda):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} expects a lambda expression")
+        raise _bad_call(f"{name} expects a lambda expression")
     params = [p.name.lower() for p in node.expressions]
     if len(params) != len(types):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name}: the lambda takes {len(types)} parameters")
+        raise _bad_call(f"{name}: the lambda takes {len(types)} parameters")
     names = [tr.fresh("x") for _ in params]
     inner = scope.with_lambdas({p: (n, t) for p, n, t in zip(params, names, types, strict=True)})
     body = tr.expr(node.this, inner)
@@ -184,7 +187,7 @@ def _inline(
 ) -> Typed:
     """A lambda applied to ``values``: each parameter bound once, through list_transform."""
     if not isinstance(node, exp.Lambda):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} expects a lambda expression")
+        raise _bad_call(f"{name} expects a lambda expression")
     lambda_, body, _ = _lambda(tr, node, [v.type for v in values], scope, name)
     if not values:
         return body
@@ -704,7 +707,7 @@ def _if_function(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) not in (2, 3):
-        raise user_error("FUNCTION_NOT_FOUND", "if takes 2 or 3 arguments")
+        raise _bad_call("if takes 2 or 3 arguments")
     return _if(
         tr, exp.If(this=args[0], true=args[1], false=args[2] if len(args) == 3 else None), scope
     )
@@ -719,7 +722,7 @@ def _greatest(
     if t.kind in ("double", "real"):
         raise refuse(f"{name} of {t.trino()}", "the local engine does not order NaN as Trino does")
     if t.kind in ("array", "map", "row", "json", "varbinary"):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take {t.trino()}")
+        raise _bad_call(f"{name} does not take {t.trino()}")
     # Trino: NULL if any argument is NULL; DuckDB skips NULLs.
     result = case(
         (any_null(*(v.node for v in values)), cast(exp.Null(), t.duck())),
@@ -731,7 +734,7 @@ def _greatest(
 @function("try")
 def _try(tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression) -> Typed:
     if len(args) != 1:
-        raise user_error("FUNCTION_NOT_FOUND", "try takes one argument")
+        raise _bad_call("try takes one argument")
     # Inside try() a Trino failure makes the whole try() NULL. The translation's own checks
     # then give NULL instead of failing; that is the same answer unless something inside would
     # turn that NULL into a value, so try() around such expressions is refused.
@@ -1637,7 +1640,7 @@ def aggregate(  # noqa: PLR0917
         name = node.name.lower()
         values, distinct, order = _aggregate_args(tr, args, scope, name)
         if len(values) not in counts:
-            raise user_error("FUNCTION_NOT_FOUND", f"Unexpected parameters for function {name}")
+            raise _bad_call(f"Unexpected parameters for function {name}")
         if order is not None and not ordered:
             raise refuse(
                 f"{name}(... ORDER BY ...)", "the local engine orders array_agg and listagg only"
@@ -1698,8 +1701,7 @@ def _listagg(tr: Translator, node: exp.GroupConcat, scope: Scope) -> Typed:
 def _numeric_check(values: list[Typed], name: str) -> None:
     for value in values:
         if not (value.type.is_numeric or value.type.kind == "unknown"):
-            raise user_error(
-                "FUNCTION_NOT_FOUND",
+            raise _bad_call(
                 f"Unexpected parameters ({value.type.trino()}) for function {name}",
             )
 
@@ -1724,7 +1726,7 @@ def _count(tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.E
         return Typed(cast(fn("count", exp.Star()), "BIGINT"), ty.BIGINT)
     values, distinct, order = _aggregate_args(tr, args, scope, "count")
     if len(values) != 1 or order is not None:
-        raise user_error("FUNCTION_NOT_FOUND", "count takes one argument")
+        raise _bad_call("count takes one argument")
     return Typed(
         cast(_aggregate_call("count", [values[0].node], distinct, None), "BIGINT"), ty.BIGINT
     )
@@ -1738,7 +1740,7 @@ AGGREGATES.add("sum")
 def _avg(tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression) -> Typed:
     values, distinct, order = _aggregate_args(tr, args, scope, "avg")
     if len(values) != 1 or order is not None:
-        raise user_error("FUNCTION_NOT_FOUND", "avg takes one argument")
+        raise _bad_call("avg takes one argument")
     _numeric_check(values, "avg")
     value = values[0]
     if value.type.kind == "decimal":
@@ -1769,10 +1771,10 @@ def _min_max(
     name = node.name.lower()
     values, distinct, order = _aggregate_args(tr, args, scope, name)
     if order is not None or len(values) not in (1, 2):
-        raise user_error("FUNCTION_NOT_FOUND", f"Unexpected parameters for function {name}")
+        raise _bad_call(f"Unexpected parameters for function {name}")
     value = values[0]
     if value.type.kind in ("map", "json", "varbinary"):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take {value.type.trino()}")
+        raise _bad_call(f"{name} does not take {value.type.trino()}")
     if len(values) == 2:
         count = _integer(tr, values[1], name)
         t = ty.array(value.type)
@@ -1789,9 +1791,9 @@ def _max_by(
     name = node.name.lower()
     values, distinct, order = _aggregate_args(tr, args, scope, name)
     if distinct or order is not None or len(values) not in (2, 3):
-        raise user_error("FUNCTION_NOT_FOUND", f"Unexpected parameters for function {name}")
+        raise _bad_call(f"Unexpected parameters for function {name}")
     if values[1].type.kind in ("map", "json"):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} cannot order by {values[1].type.trino()}")
+        raise _bad_call(f"{name} cannot order by {values[1].type.trino()}")
     duck = "arg_max" if name == "max_by" else "arg_min"
     if len(values) == 3:
         t = ty.array(values[0].type)
@@ -1882,7 +1884,7 @@ def _histogram(
 ) -> Typed:
     values, distinct, order = _aggregate_args(tr, args, scope, "histogram")
     if distinct or order is not None or len(values) != 1:
-        raise user_error("FUNCTION_NOT_FOUND", "histogram takes one argument")
+        raise _bad_call("histogram takes one argument")
     t = ty.map_of(values[0].type, ty.BIGINT)
     return Typed(cast(fn("histogram", values[0].node), t.duck()), t)
 
@@ -1893,7 +1895,7 @@ def _map_agg(
 ) -> Typed:
     values, distinct, order = _aggregate_args(tr, args, scope, "map_agg")
     if distinct or order is not None or len(values) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "map_agg takes two arguments")
+        raise _bad_call("map_agg takes two arguments")
     key, value = values
     t = ty.map_of(key.type, value.type)
     entries = fn(
@@ -2443,8 +2445,7 @@ def _numeric(
     values = _args(tr, args, scope, name, counts)
     for value in values:
         if not (value.type.is_numeric or value.type.kind == "unknown"):
-            raise user_error(
-                "FUNCTION_NOT_FOUND",
+            raise _bad_call(
                 f"Unexpected parameters ({value.type.trino()}) for function {name}",
             )
     return values
@@ -2666,7 +2667,7 @@ def _date_add(
     amount = _integer(tr, amount, "date_add")
     t = value.type
     if t.kind not in ("date", "timestamp", "timestamp_tz"):
-        raise user_error("FUNCTION_NOT_FOUND", f"date_add does not take {t.trino()}")
+        raise _bad_call(f"date_add does not take {t.trino()}")
     if t.kind == "date" and unit not in _DATE_UNITS:
         raise user_error("INVALID_FUNCTION_ARGUMENT", f"'{unit}' is not a valid DATE field")
     count: exp.Expression = (
@@ -2686,7 +2687,7 @@ def _date_diff(
     unit = _unit(unit_value, "date_diff")
     first, second = _comparable(tr, first, second, "date_diff")
     if first.type.kind not in ("date", "timestamp", "timestamp_tz"):
-        raise user_error("FUNCTION_NOT_FOUND", f"date_diff does not take {first.type.trino()}")
+        raise _bad_call(f"date_diff does not take {first.type.trino()}")
     # Trino: whole units elapsed (DuckDB's date_sub), where DuckDB's date_diff counts boundaries.
     return Typed(cast(fn("date_sub", lit(unit), first.node, second.node), "BIGINT"), ty.BIGINT)
 
@@ -2699,7 +2700,7 @@ def _date_trunc(
     unit = _unit(unit_value, "date_trunc")
     t = value.type
     if t.kind not in ("date", "timestamp", "timestamp_tz"):
-        raise user_error("FUNCTION_NOT_FOUND", f"date_trunc does not take {t.trino()}")
+        raise _bad_call(f"date_trunc does not take {t.trino()}")
     if t.kind == "date" and unit not in _DATE_UNITS:
         raise user_error("INVALID_FUNCTION_ARGUMENT", f"'{unit}' is not a valid DATE field")
     return Typed(cast(fn("date_trunc", lit(unit), value.node), t.duck()), t)
@@ -2729,11 +2730,11 @@ _TIME_FIELDS = ("hour", "minute", "second", "millisecond")
 def _field(tr: Translator, name: str, value: Typed) -> Typed:
     t = value.type
     if t.kind not in ("date", "timestamp", "timestamp_tz", "time"):
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take {t.trino()}")
+        raise _bad_call(f"{name} does not take {t.trino()}")
     if t.kind == "date" and name in _TIME_FIELDS:
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take date")
+        raise _bad_call(f"{name} does not take date")
     if t.kind == "time" and name not in _TIME_FIELDS:
-        raise user_error("FUNCTION_NOT_FOUND", f"{name} does not take time")
+        raise _bad_call(f"{name} does not take time")
     if name == "millisecond":
         return Typed(
             cast(exp.Mod(this=fn("millisecond", value.node), expression=lit(1000)), "BIGINT"),
@@ -3031,8 +3032,7 @@ def _array_arg(tr: Translator, typed: Typed, name: str) -> Typed:
     if typed.type.kind == "unknown":
         return tr.coerce(typed, ty.array(ty.UNKNOWN))
     if typed.type.kind != "array":
-        raise user_error(
-            "FUNCTION_NOT_FOUND",
+        raise _bad_call(
             f"Unexpected parameters ({typed.type.trino()}) for function {name}",
         )
     return typed
@@ -3061,8 +3061,7 @@ def _element_at(
     base, index = _args(tr, args, scope, "element_at", [2])
     if base.type.kind == "map":
         if not ty.can_coerce(index.type, base.type.key):
-            raise user_error(
-                "FUNCTION_NOT_FOUND",
+            raise _bad_call(
                 f"element_at key is {base.type.key.trino()}, not {index.type.trino()}",
             )
         return Typed(
@@ -3089,7 +3088,7 @@ def _contains(
     array_value = _array_arg(tr, array_value, "contains")
     common = ty.common_type(array_value.type.element, element.type)
     if common is None:
-        raise user_error("FUNCTION_NOT_FOUND", "contains: element type does not match")
+        raise _bad_call("contains: element type does not match")
     array_value, element = tr.coerce(array_value, ty.array(common)), tr.coerce(element, common)
     result = case(
         (is_null(element.node), cast(exp.Null(), "BOOLEAN")),
@@ -3108,7 +3107,7 @@ def _array_position(
     array_value = _array_arg(tr, array_value, "array_position")
     common = ty.common_type(array_value.type.element, element.type)
     if common is None:
-        raise user_error("FUNCTION_NOT_FOUND", "array_position: element type does not match")
+        raise _bad_call("array_position: element type does not match")
     array_value, element = tr.coerce(array_value, ty.array(common)), tr.coerce(element, common)
     result = case(
         (any_null(array_value.node, element.node), cast(exp.Null(), "BIGINT")),
@@ -3293,11 +3292,11 @@ def _filter_function(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "filter takes an array and a lambda")
+        raise _bad_call("filter takes an array and a lambda")
     array_value = _array_arg(tr, tr.expr(args[0], scope), "filter")
     lambda_, body, _ = _lambda(tr, args[1], [array_value.type.element], scope, "filter")
     if body.type.kind not in ("boolean", "unknown"):
-        raise user_error("FUNCTION_NOT_FOUND", "filter's lambda must return a boolean")
+        raise _bad_call("filter's lambda must return a boolean")
     return Typed(fn("list_filter", array_value.node, lambda_), array_value.type)
 
 
@@ -3306,7 +3305,7 @@ def _transform(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "transform takes an array and a lambda")
+        raise _bad_call("transform takes an array and a lambda")
     array_value = _array_arg(tr, tr.expr(args[0], scope), "transform")
     lambda_, body, _ = _lambda(tr, args[1], [array_value.type.element], scope, "transform")
     t = ty.array(body.type)
@@ -3323,7 +3322,7 @@ def _reduce(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) != 4:
-        raise user_error("FUNCTION_NOT_FOUND", "reduce takes an array, a state and two lambdas")
+        raise _bad_call("reduce takes an array, a state and two lambdas")
     array_value = _array_arg(tr, tr.expr(args[0], scope), "reduce")
     initial = tr.expr(args[1], scope)
     state = initial.type
@@ -3332,9 +3331,7 @@ def _reduce(
         _, body, _ = _lambda(tr, args[2], [state, array_value.type.element], scope, "reduce")
         widened = ty.common_type(state, body.type)
         if widened is None:
-            raise user_error(
-                "FUNCTION_NOT_FOUND", "reduce's input function returns another type than its state"
-            )
+            raise _bad_call("reduce's input function returns another type than its state")
         if widened == state:
             break
         state = widened
@@ -3355,7 +3352,7 @@ def _match(name: str) -> Handler:
         tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
     ) -> Typed:
         if len(args) != 2:
-            raise user_error("FUNCTION_NOT_FOUND", f"{name} takes an array and a lambda")
+            raise _bad_call(f"{name} takes an array and a lambda")
         array_value = _array_arg(tr, tr.expr(args[0], scope), name)
         lambda_, _, _ = _lambda(tr, args[1], [array_value.type.element], scope, name)
         results = fn("list_transform", array_value.node, lambda_)
@@ -3396,7 +3393,7 @@ def _flatten(
     (value,) = _args(tr, args, scope, "flatten", [1])
     value = _array_arg(tr, value, "flatten")
     if value.type.element.kind != "array":
-        raise user_error("FUNCTION_NOT_FOUND", "flatten takes an array of arrays")
+        raise _bad_call("flatten takes an array of arrays")
     return Typed(fn("flatten", value.node), value.type.element)
 
 
@@ -3531,7 +3528,7 @@ def _zip_with(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) != 3:
-        raise user_error("FUNCTION_NOT_FOUND", "zip_with takes two arrays and a lambda")
+        raise _bad_call("zip_with takes two arrays and a lambda")
     left = _array_arg(tr, tr.expr(args[0], scope), "zip_with")
     right = _array_arg(tr, tr.expr(args[1], scope), "zip_with")
     index = tr.fresh("i")
@@ -3539,7 +3536,7 @@ def _zip_with(
     a = Typed(at(left.node, position), left.type.element)
     b = Typed(at(right.node, position), right.type.element)
     if not isinstance(args[2], exp.Lambda) or len(args[2].expressions) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "zip_with's lambda takes two parameters")
+        raise _bad_call("zip_with's lambda takes two parameters")
     names = [p.name.lower() for p in args[2].expressions]
     aliases = [tr.fresh("z") for _ in names]
     inner = scope.with_lambdas(
@@ -3611,8 +3608,7 @@ def _map(tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Exp
 
 def _map_arg(tr: Translator, typed: Typed, name: str) -> Typed:
     if typed.type.kind != "map":
-        raise user_error(
-            "FUNCTION_NOT_FOUND",
+        raise _bad_call(
             f"Unexpected parameters ({typed.type.trino()}) for function {name}",
         )
     return typed
@@ -3647,7 +3643,7 @@ def _map_from_entries(
     value = _array_arg(tr, value, "map_from_entries")
     element = value.type.element
     if element.kind != "row" or len(element.fields) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "map_from_entries takes an array of two-field rows")
+        raise _bad_call("map_from_entries takes an array of two-field rows")
     (_, key), (_, item) = element.fields
     pairs = fn(
         "list_transform",
@@ -3688,7 +3684,7 @@ def _entries_lambda(
 ) -> tuple[Callable[[exp.Expression], exp.Expression], Typed]:
     """A (k, v) lambda over map_entries' structs: body builder and its typed body."""
     if not isinstance(node, exp.Lambda) or len(node.expressions) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", f"{name}'s lambda takes a key and a value")
+        raise _bad_call(f"{name}'s lambda takes a key and a value")
     names = [p.name.lower() for p in node.expressions]
     aliases = [tr.fresh("k"), tr.fresh("v")]
     inner = scope.with_lambdas({names[0]: (aliases[0], t.key), names[1]: (aliases[1], t.value)})
@@ -3715,7 +3711,7 @@ def _map_filter(
     tr: Translator, args: list[exp.Expression], scope: Scope, node: exp.Expression
 ) -> Typed:
     if len(args) != 2:
-        raise user_error("FUNCTION_NOT_FOUND", "map_filter takes a map and a lambda")
+        raise _bad_call("map_filter takes a map and a lambda")
     value = _map_arg(tr, tr.expr(args[0], scope), "map_filter")
     bind, _ = _entries_lambda(tr, args[1], value.type, scope, "map_filter")
     param = tr.fresh("e")
@@ -3737,7 +3733,7 @@ def _transform_entries(which: str) -> Handler:
     ) -> Typed:
         name = node.name.lower()
         if len(args) != 2:
-            raise user_error("FUNCTION_NOT_FOUND", f"{name} takes a map and a lambda")
+            raise _bad_call(f"{name} takes a map and a lambda")
         value = _map_arg(tr, tr.expr(args[0], scope), name)
         bind, body = _entries_lambda(tr, args[1], value.type, scope, name)
         param = tr.fresh("e")
