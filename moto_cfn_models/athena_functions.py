@@ -3893,12 +3893,25 @@ def _json_array_contains(
     value, element = _args(tr, args, scope, "json_array_contains", [2])
     source = _json_input(tr, value, "json_array_contains")
     if element.type.is_integer or element.type.kind == "boolean":
-        items = cast(source, f"{element.type.duck()}[]")
+        # Only elements of the value's JSON type count (1.5 is not 2, "1" is not 1).
+        kinds = ["BIGINT", "UBIGINT"] if element.type.is_integer else ["BOOLEAN"]
+        duck = "BIGINT" if element.type.is_integer else "BOOLEAN"
+        matching = _element_lambda(
+            tr,
+            ty.JSON,
+            lambda e: case(
+                (
+                    exp.In(this=fn("json_type", e.node), expressions=[lit(k) for k in kinds]),
+                    cast(e.node, duck),
+                ),
+            ),
+        )
+        items = fn("list_transform", cast(source, "JSON[]"), matching)
         return Typed(
             case(
                 (
                     exp.EQ(this=fn("json_type", source.copy()), expression=lit("ARRAY")),
-                    fn("list_contains", fn("try_cast", items) if False else items, element.node),
+                    fn("list_contains", items, cast(element.node, duck)),
                 )
             ),
             ty.BOOLEAN,
