@@ -37,8 +37,6 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from datetime import time as dt_time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -46,9 +44,21 @@ import duckdb
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.fs as pafs
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import ErrorLevel, ParseError, SqlglotError
+
+from moto_cfn_models import (
+    athena_functions,  # noqa: F401 - registers the functions
+    athena_sql,
+)
+from moto_cfn_models import athena_types as ty
+from moto_cfn_models.athena_sql import (
+    RUNTIME_ERROR,
+    RUNTIME_REFUSAL,
+    Clock,
+    SqlError,
+    Translator,
+    parse,
+)
+from moto_cfn_models.athena_types import T, format_value
 
 # Athena's own reasons, as its StateChangeReason reads them.
 BYTES_SCANNED_LIMIT_REASON = "Query cancelled! : Bytes scanned limit was exceeded"
@@ -92,9 +102,18 @@ _JAVA_DATE_PATTERN = {"yyyy": "%Y", "MM": "%m", "dd": "%d", "HH": "%H", "mm": "%
 class QueryFailedError(Exception):
     """The query fails as Athena would: ``reason`` is the StateChangeReason."""
 
-    def __init__(self, reason: str, *, category: int = 2, error_type: int = 1006) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        category: int = 2,
+        error_type: int = 1006,
+        construct: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        #: For a refusal (the local engine cannot run the query as Athena does): what it refuses.
+        self.construct = construct
         # AthenaError: category 1 system, 2 user, 3 other; type 1006 "user error".
         self.category = category
         self.error_type = error_type
@@ -448,141 +467,76 @@ def _projection_bound(text: str, pattern: str, today: date) -> date:
 # --- SQL --------------------------------------------------------------------------------------
 
 
-def _sql_literal_timestamp(moment: datetime) -> exp.Expression:
-    return exp.cast(exp.Literal.string(moment.strftime("%Y-%m-%d %H:%M:%S.%f")), "TIMESTAMP")
+def trino_type(glue_type: str, column: str) -> T:
+    """The Trino type Athena reads a Glue column type as (the Arrow type is arrow_type's)."""
+    kind = glue_type.replace(" ", "").lower()
+    simple = {
+        "string": ty.VARCHAR,
+        "varchar": ty.VARCHAR,
+        "char": ty.VARCHAR,
+        "boolean": ty.BOOLEAN,
+        "tinyint": ty.TINYINT,
+        "smallint": ty.SMALLINT,
+        "int": ty.INTEGER,
+        "integer": ty.INTEGER,
+        "bigint": ty.BIGINT,
+        "float": ty.REAL,
+        "double": ty.DOUBLE,
+        "date": ty.DATE,
+        "binary": ty.VARBINARY,
+        "timestamp": ty.timestamp(3),
+    }
+    if kind in simple:
+        return simple[kind]
+    if match := _DECIMAL.match(kind):
+        return ty.decimal(int(match[1]), int(match[2]))
+    if match := _MAP_OF.match(kind):
+        return ty.map_of(trino_type(match[1], column), trino_type(match[2], column))
+    if match := _ARRAY_OF.match(kind):
+        return ty.array(trino_type(match[1], column))
+    if kind.startswith("struct<") and kind.endswith(">"):
+        fields = []
+        for member in _top_level_split(kind[len("struct<") : -1]):
+            name, _, member_type = member.partition(":")
+            fields.append((name, trino_type(member_type, f"{column}.{name}")))
+        return ty.row(fields)
+    arrow_type(glue_type, column)  # raises, naming the column
+    raise AssertionError(glue_type)
 
 
-def _rewrite(
-    tree: exp.Expression, request: QueryRequest, tables: dict[tuple[str, str], str]
-) -> exp.Expression:
-    """Tables -> registered views; clock functions -> the query's start time; date_diff ->
-    date_sub. ``tables`` collects (database, table) -> view name."""
-    cte_names = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-
-    def transform(node: exp.Expression) -> exp.Expression:  # noqa: PLR0911
-        if isinstance(node, exp.Table) and isinstance(node.this, exp.Identifier):
-            name = node.name.lower()
-            if not node.args.get("db") and name in cte_names:
-                return node
-            if node.args.get("catalog") and node.catalog.lower() != "awsdatacatalog":
-                raise QueryFailedError(f"{_NOT_SUPPORTED}: catalog {node.catalog!r}")
-            database = (node.db or request.database or "default").lower()
-            view = tables.setdefault((database, name), f"lake_table_{len(tables)}")
-            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(name))
-            return exp.Table(this=exp.to_identifier(view), alias=alias)
-        if isinstance(node, exp.CurrentDate):
-            return exp.cast(exp.Literal.string(request.started_at.date().isoformat()), "DATE")
-        if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
-            return _sql_literal_timestamp(request.started_at)
-        if isinstance(node, exp.CurrentTime | exp.Localtime):
-            return exp.cast(exp.Literal.string(request.started_at.strftime("%H:%M:%S.%f")), "TIME")
-        if isinstance(node, exp.CurrentTimezone):
-            return exp.Literal.string("UTC")
-        if isinstance(node, exp.DateDiff):
-            unit = node.args.get("unit")
-            unit_name = unit.name if unit is not None else "DAY"
-            # Trino: whole units elapsed from the first argument to the second.
-            return exp.Anonymous(
-                this="DATE_SUB",
-                expressions=[exp.Literal.string(unit_name.lower()), node.expression, node.this],
-            )
-        return node
-
-    return tree.transform(transform)
+def _query_failed(error: SqlError) -> QueryFailedError:
+    return QueryFailedError(error.reason, construct=error.construct)
 
 
-def _statement(sql: str) -> exp.Expression:
-    try:
-        statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
-    except ParseError as error:
-        raise QueryFailedError(f"{_SYNTAX_ERROR}: {_first_line(error)}") from error
-    if len(statements) != 1:
-        raise QueryFailedError(f"{_SYNTAX_ERROR}: expected one statement, got {len(statements)}")
-    statement = statements[0]
-    if isinstance(statement, exp.Command):
-        raise QueryFailedError(
-            f"{_NOT_SUPPORTED}: statement {statement.name.upper()!r}: the local engine runs "
-            "SELECT queries and UNLOAD only"
+def _runtime_failure(error: Exception) -> QueryFailedError | None:
+    """DuckDB's error() raised by a translated check: Trino's failure, or a refusal."""
+    text = str(error)
+    if RUNTIME_REFUSAL in text:
+        construct, _, why = text.split(RUNTIME_REFUSAL, 1)[1].strip().partition(":")
+        return QueryFailedError(
+            f"{_NOT_SUPPORTED}: {construct}: the local engine cannot run it here ({why})",
+            construct=construct,
         )
-    if not isinstance(statement, exp.Query):
-        raise QueryFailedError(
-            f"{_NOT_SUPPORTED}: statement {statement.key.upper()}: the local engine runs "
-            "SELECT queries and UNLOAD only"
-        )
-    return statement
+    if RUNTIME_ERROR in text:
+        return QueryFailedError(text.split(RUNTIME_ERROR, 1)[1].strip().splitlines()[0])
+    if "Division by zero" in text:
+        return QueryFailedError("DIVIDE_BY_ZERO: Division by zero")
+    return None
 
 
 def _first_line(error: Exception) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-def _duckdb_sql(tree: exp.Expression) -> str:
-    try:
-        return tree.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE)
-    except SqlglotError as error:
-        raise QueryFailedError(f"{_NOT_SUPPORTED}: {_first_line(error)}") from error
-
-
-# --- values as Athena prints them -------------------------------------------------------------
-
-
-def athena_type(data_type: pa.DataType) -> ColumnInfo:  # noqa: PLR0911
-    """The ColumnInfo type name Athena reports for an Arrow type (name filled in later)."""
-    simple = {
-        pa.string(): "varchar",
-        pa.large_string(): "varchar",
-        pa.bool_(): "boolean",
-        pa.int8(): "tinyint",
-        pa.int16(): "smallint",
-        pa.int32(): "integer",
-        pa.int64(): "bigint",
-        pa.float32(): "real",
-        pa.float64(): "double",
-        pa.date32(): "date",
-        pa.binary(): "varbinary",
-    }
-    if data_type in simple:
-        return ColumnInfo("", simple[data_type])
-    if pa.types.is_timestamp(data_type):
-        return ColumnInfo("", "timestamp", precision=3)
-    if pa.types.is_time(data_type):
-        return ColumnInfo("", "time", precision=3)
-    if pa.types.is_decimal(data_type):
-        return ColumnInfo("", "decimal", data_type.precision, data_type.scale)
-    if pa.types.is_map(data_type):
-        return ColumnInfo("", "map")
-    if pa.types.is_list(data_type) or pa.types.is_large_list(data_type):
-        return ColumnInfo("", "array")
-    if pa.types.is_struct(data_type):
-        return ColumnInfo("", "row")
-    if pa.types.is_null(data_type):
-        return ColumnInfo("", "unknown")
-    raise QueryFailedError(f"{_NOT_SUPPORTED}: result type {data_type}")
-
-
-def format_value(value: object) -> str | None:  # noqa: PLR0911
-    """One value as Athena writes it in results (None for NULL)."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dt_time):
-        return value.strftime("%H:%M:%S.") + f"{value.microsecond // 1000:03d}"
-    if isinstance(value, float | Decimal | int):
-        return str(value)
-    if isinstance(value, bytes):
-        return " ".join(f"{b:02x}" for b in value)
-    if isinstance(value, list) and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-        return "{" + ", ".join(f"{format_value(k)}={format_value(v)}" for k, v in value) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(str(format_value(v)) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}={format_value(v)}" for k, v in value.items()) + "}"
-    return str(value)
+def column_info(name: str, t: T) -> ColumnInfo:
+    """The ColumnInfo entry Athena reports for a result column of Trino type ``t``."""
+    if t.kind == "decimal":
+        return ColumnInfo(name, "decimal", t.precision, t.scale)
+    if t.kind in ("timestamp", "timestamp_tz", "time", "time_tz"):
+        return ColumnInfo(name, t.athena_column_type(), precision=t.precision)
+    if t.kind == "char":
+        return ColumnInfo(name, "char", precision=t.params[0])
+    return ColumnInfo(name, t.athena_column_type())
 
 
 def results_csv(columns: Sequence[ColumnInfo], rows: Sequence[Sequence[str | None]]) -> bytes:
@@ -635,9 +589,16 @@ class LocalAthenaEngine:
         unload = _parse_unload(request.sql)
         if unload is not None:
             self._check_unload(unload)
-        tree = _statement(unload.query if unload else request.sql)
-        tables: dict[tuple[str, str], str] = {}
-        duck_sql = _duckdb_sql(_rewrite(tree, request, tables))
+        tables: dict[tuple[str, str], tuple[str, LakeTable]] = {}
+        try:
+            tree = parse(unload.query if unload else request.sql)
+            translation = Translator(
+                lambda database, name: self._table_columns(request, tables, database, name),
+                Clock(request.started_at),
+            ).statement(tree)
+            duck_sql = athena_sql.duck_sql(translation.tree)
+        except SqlError as error:
+            raise _query_failed(error) from None
         with tempfile.TemporaryDirectory(prefix="athena-engine-") as staging:
             connection = duckdb.connect(
                 config={
@@ -667,11 +628,12 @@ class LocalAthenaEngine:
                 else:
                     table = self._select(connection, duck_sql)
                     # Trino folds every identifier to lower case, result columns included.
-                    columns = [
-                        _named(athena_type(column.type), column.name.lower())
-                        for column in table.schema
+                    columns = [column_info(name, t) for name, t in translation.columns]
+                    values = [
+                        [format_value(v, t) for v in table.column(index).to_pylist()]
+                        for index, (_, t) in enumerate(translation.columns)
                     ]
-                    rows = [[format_value(v) for v in row.values()] for row in table.to_pylist()]
+                    rows = [list(row) for row in zip(*values, strict=True)] if values else []
             except QueryFailedError:
                 if budget.exceeded:  # the scan stopped at the cutoff, as Athena cancels it
                     failure = QueryFailedError(
@@ -703,6 +665,9 @@ class LocalAthenaEngine:
         except QueryFailedError:
             raise
         except duckdb.Error as error:
+            failure = _runtime_failure(error)
+            if failure is not None:
+                raise failure from None
             reason = f"{_NOT_SUPPORTED}: local engine (DuckDB): {_first_line(error)}"
             raise QueryFailedError(reason) from error
 
@@ -712,23 +677,47 @@ class LocalAthenaEngine:
         except QueryFailedError:
             raise
         except duckdb.Error as error:
+            failure = _runtime_failure(error)
+            if failure is not None:
+                raise failure from None
             reason = f"{_NOT_SUPPORTED}: local engine (DuckDB): {_first_line(error)}"
             raise QueryFailedError(reason) from error
+
+    def _table_columns(
+        self,
+        request: QueryRequest,
+        tables: dict[tuple[str, str], tuple[str, LakeTable]],
+        database: str | None,
+        name: str,
+    ) -> tuple[str, str, list[tuple[str, T]]]:
+        """A table the query reads: its database, the DuckDB view it is registered as, and its
+        columns' Trino types (partition keys are varchar, as the lake's projection declares)."""
+        database = database or (request.database or "default").lower()
+        if (database, name) not in tables:
+            glue_table = self._lookup_table(database, name)
+            if glue_table is None:
+                raise SqlError(
+                    f"{_SYNTAX_ERROR}: Table 'awsdatacatalog.{database}.{name}' does not exist"
+                )
+            try:
+                table = LakeTable.from_glue(database, glue_table)
+                table.schema()
+            except QueryFailedError as error:
+                raise SqlError(error.reason) from None
+            tables[(database, name)] = (f"lake_table_{len(tables)}", table)
+        view, table = tables[(database, name)]
+        columns = [(column.lower(), trino_type(kind, column)) for column, kind in table.columns]
+        columns += [(key.lower(), ty.VARCHAR) for key, _ in table.partition_keys]
+        return database, view, columns
 
     def _register_tables(
         self,
         connection: duckdb.DuckDBPyConnection,
-        tables: Mapping[tuple[str, str], str],
+        tables: Mapping[tuple[str, str], tuple[str, LakeTable]],
         request: QueryRequest,
         budget: ScanBudget,
     ) -> None:
-        for (database, name), view in tables.items():
-            glue_table = self._lookup_table(database, name)
-            if glue_table is None:
-                raise QueryFailedError(
-                    f"{_SYNTAX_ERROR}: Table 'awsdatacatalog.{database}.{name}' does not exist"
-                )
-            table = LakeTable.from_glue(database, glue_table)
+        for view, table in tables.values():
             files = table.files(self._store, request.started_at.date())
             bucket, prefix = split_s3_uri(table.location)
             if table.data_format == "json":
@@ -855,8 +844,3 @@ def _lower_keys(value: Any) -> Any:  # noqa: ANN401 - any JSON value
     if isinstance(value, list):
         return [_lower_keys(v) for v in value]
     return value
-
-
-def _named(info: ColumnInfo, name: str) -> ColumnInfo:
-    info.name = name
-    return info

@@ -425,7 +425,8 @@ def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
         "now() AS now, current_time AS time"
     )
     assert execution["Status"]["State"] == "SUCCEEDED", execution["Status"]
-    # Whole hours elapsed (20 h 20 min), ISO Sunday = 7, NULL for a missing key, the pinned clock.
+    # Whole hours elapsed (20 h 20 min), ISO Sunday = 7, NULL for a missing key, the pinned clock
+    # (now() is a timestamp with time zone and current_time a time with time zone, in UTC).
     assert lake.rows(execution["QueryExecutionId"])[1] == [
         "3",
         "3.5",
@@ -433,8 +434,8 @@ def test_trino_semantics_where_duckdb_differs(lake: Lake) -> None:
         "7",
         "2026-11-20",
         None,
-        "2026-11-20 12:00:00.000",
-        "12:00:00.000",
+        "2026-11-20 12:00:00.000 UTC",
+        "12:00:00.000+00:00",
     ]
 
 
