@@ -19,7 +19,7 @@ from ops.access.resolve import ACCOUNT, PARTITION, REGION, AssemblyValues, Resol
 from ops.access.simulator import Simulator, Verdict
 from ops.access.table import CALLS
 from ops.assembly import AssemblyError, read_assembly, read_json
-from ops.preflight_needs import resolve_placeholders
+from ops.preflight_needs import DEFAULT_QUALIFIER, resolve_placeholders
 
 _QUALIFIER = re.compile(r":role/cdk-(?P<qualifier>[^-]+)-cfn-exec-role-")
 
@@ -107,7 +107,7 @@ def load_policies(
         exec_roles.pop(), partition=PARTITION, account=ACCOUNT, region=REGION
     )
     match = _QUALIFIER.search(exec_role)
-    qualifier = match["qualifier"] if match else "hnb659fds"
+    qualifier = match["qualifier"] if match else DEFAULT_QUALIFIER
     return read_policies(values, qualifier=qualifier, boundaries=boundaries), exec_role
 
 

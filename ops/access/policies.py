@@ -65,7 +65,7 @@ class AssemblyPolicies:
     values: AssemblyValues
     roles: dict[str, Role]  # by ARN
     resource_policies: list[ResourcePolicy]
-    qualifier: str = "hnb659fds"  # the CDK bootstrap qualifier the assembly deploys with
+    qualifier: str  # the CDK bootstrap qualifier the assembly deploys with
 
     def role(self, path: str) -> Role:
         for role in self.roles.values():
@@ -119,7 +119,7 @@ def _path(values: AssemblyValues, stack_id: str, logical_id: str) -> str:
 def read_policies(
     values: AssemblyValues,
     *,
-    qualifier: str = "hnb659fds",
+    qualifier: str,
     boundaries: Mapping[str, dict[str, Any]] | None = None,
 ) -> AssemblyPolicies:
     """Resolve every identity and resource policy of the assembly. `boundaries` gives, by policy
