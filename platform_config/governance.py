@@ -4,7 +4,7 @@ Every synth runs AWS Control Tower's proactive controls over every template (sta
 platform_config/guard_controls.py lists the few the platform fails on purpose. A profile may:
 
 - `rule_files`: add the organization's own cfn-guard rules, as paths relative to the project
-  root: a `.guard` file, or a folder holding only `.guard` files;
+  root (or absolute): a `.guard` file, or a folder holding only `.guard` files;
 - `enabled_controls`: turn controls of that list back on by id (`CT.S3.PR.9`), where the
   organization enforces them; synth then fails on the listed resources until they comply.
 """

@@ -13,9 +13,11 @@ resource still fails.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import cast
 
 import aws_cdk as cdk
+import jsii
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
 from constructs import Construct, IConstruct
@@ -50,18 +52,65 @@ def _find(app: cdk.App, path: str) -> IConstruct | None:
     return node
 
 
+@jsii.implements(cdk.IPolicyValidationPlugin)
+class ControlTowerChecks:
+    """cdklabs' CfnGuardValidator, with the severity its findings lack set to "error".
+
+    aws-cdk-lib 2.275 decides whether a plugin's report fails from the severity of what is left
+    once acknowledged findings are taken out, and the validator reports no severity: with even
+    one of its findings acknowledged, every other one would pass. Each finding here says
+    "error", so any failure that is not acknowledged stops the synth.
+    """
+
+    def __init__(self, rule_files: Sequence[str]) -> None:
+        self._guard = CfnGuardValidator(control_tower_rules_enabled=True, rules=list(rule_files))
+
+    @property
+    def name(self) -> str:
+        return str(self._guard.name)
+
+    @property
+    def version(self) -> str | None:
+        return self._guard.version
+
+    @property
+    def rule_ids(self) -> list[str] | None:
+        return list(self._guard.rule_ids or [])
+
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        report = self._guard.validate(cast(cdk.IPolicyValidationContextBeta1, context))
+        return cdk.PolicyValidationPluginReport(
+            success=report.success,
+            plugin_version=self.version,
+            metadata=report.metadata,
+            violations=[
+                cdk.PolicyViolation(
+                    rule_name=violation.rule_name,
+                    description=violation.description,
+                    fix=violation.fix,
+                    rule_metadata=violation.rule_metadata,
+                    severity=violation.severity or "error",
+                    violating_resources=[
+                        cdk.PolicyViolatingResource(
+                            locations=list(resource.locations),
+                            resource_logical_id=resource.resource_logical_id,
+                            template_path=resource.template_path,
+                        )
+                        for resource in violation.violating_resources
+                    ],
+                )
+                for violation in report.violations
+            ],
+        )
+
+
 def add_control_tower_checks(app: cdk.App, config: PlatformConfig) -> None:
     """Check every template of `app` against Control Tower's proactive controls and the
     profile's own rule files; acknowledge the controls the profile's stage disables, on the
     resources listed for each. Call once every stack is built."""
     guard = config.governance.guard
-    validator = CfnGuardValidator(
-        control_tower_rules_enabled=True,
-        rules=[str(PROJECT_ROOT / path) for path in guard.rule_files],
-    )
-    # CfnGuardValidator implements the plugin interface under its earlier name
-    # (IPolicyValidationPluginBeta1: the same members); the App runs both alike.
-    cdk.Validations.of(app).add_plugins(cast(cdk.IPolicyValidationPlugin, validator))
+    rule_files = [str(PROJECT_ROOT / path) for path in guard.rule_files]
+    cdk.Validations.of(app).add_plugins(ControlTowerChecks(rule_files))
     for control in disabled_for(config.stage, guard.enabled_controls):
         for path in control.resources:
             construct = _find(app, path)
