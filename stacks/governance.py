@@ -3,30 +3,45 @@
 CDK's policy-validation plugin interface runs cdklabs' `CfnGuardValidator` over every template
 once the app is synthesized: the cfn-guard rules of Control Tower's proactive controls (the
 same rules Control Tower's CloudFormation hook enforces in an organization that enables them),
-plus the organization's own rule files named by the profile. Any failure stops the synth,
-names the resource and the control, and is written to cdk.out/validation-report.json.
+plus the organization's own rule files named by the profile. Any failure stops the synth
+(`cdk synth` exits 1), names the resource and the control, and is written to
+cdk.out/validation-report.json.
 
-The controls the platform fails on purpose are acknowledged on exactly the resources that
-platform_config/guard_controls.py lists, with its reasons; the same control on any other
-resource still fails.
+The controls the platform fails on purpose (platform_config/guard_controls.py) run apart, in a
+second `CfnGuardValidator` of those controls only, whose failures are acknowledged on exactly the
+resources the list names, with its reasons: the report keeps them (`suppressedViolations`), and
+the same control failing on any other resource still stops the synth.
+
+Why two: aws-cdk-lib 2.275 decides whether a report with acknowledged findings fails from the
+severity of the findings left, and `CfnGuardValidator` reports none, so the one report that
+has acknowledgements must be read through `ListedControls`, which sets it. Reading a report
+into Python also fails on a finding that names no resource (cfn-guard gives some; jsii refuses
+the missing logical ID): only the listed controls go that way, and such a finding fails the
+synth with what is known.
 """
 
 from __future__ import annotations
 
+import functools
+import tarfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
 import aws_cdk as cdk
+import cdklabs.cdk_validator_cfnguard._jsii as validator_package
 import jsii
+import jsii.errors
 from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 
 from constructs import Construct, IConstruct
 from platform_config import PlatformConfig
 from platform_config.governance import PROJECT_ROOT
-from platform_config.guard_controls import disabled_for
+from platform_config.guard_controls import DisabledControl, disabled_for
 
 #: The plugin's name: the namespace of its rule ids in reports and acknowledgements.
 PLUGIN_NAME = "cdk-validator-cfnguard"
+_CONTROL_TOWER_RULES = "package/rules/control-tower/cfn-guard/"
 
 
 def acknowledgement_id(rule: str) -> str:
@@ -34,40 +49,41 @@ def acknowledgement_id(rule: str) -> str:
     return f"{PLUGIN_NAME}::{rule}"
 
 
-def _find(app: cdk.App, path: str) -> IConstruct | None:
-    """The construct at `path`; None if its stack is not in this app (e.g. cluster.enabled off).
-    A path into a stack that is there must exist: the list would be stale."""
-    stack_id, *rest = path.split("/")
-    node: IConstruct | None = app.node.try_find_child(stack_id)
-    if node is None:
-        return None
-    for part in rest:
-        child = node.node.try_find_child(part)
-        if child is None:
-            raise LookupError(
-                f"platform_config/guard_controls.py names {path}, which this app does not have "
-                f"(no {part!r} under {node.node.path}): update the list"
-            )
-        node = child
-    return node
+def rule_file(control: str) -> str:
+    """The bundled rule file of a control, as `disabled_rules` names it: CT.S3.PR.9 is
+    ct-s3-pr-9(.guard)."""
+    return "ct-" + control.removeprefix("CT.").lower().replace(".", "-")
+
+
+@functools.cache
+def bundled_rule_files() -> frozenset[str]:
+    """The names of every Control Tower rule file the pinned validator bundles."""
+    (tgz,) = Path(validator_package.__file__).parent.glob("*.jsii.tgz")
+    with tarfile.open(tgz) as tar:
+        return frozenset(
+            Path(name).stem
+            for name in tar.getnames()
+            if name.startswith(_CONTROL_TOWER_RULES) and name.endswith(".guard")
+        )
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
-class ControlTowerChecks:
-    """cdklabs' CfnGuardValidator, with the severity its findings lack set to "error".
+class ListedControls:
+    """The controls of platform_config/guard_controls.py, and only those, with each finding's
+    severity set to "error" (CfnGuardValidator sets none), so that what is not acknowledged
+    fails."""
 
-    aws-cdk-lib 2.275 decides whether a plugin's report fails from the severity of what is left
-    once acknowledged findings are taken out, and the validator reports no severity: with even
-    one of its findings acknowledged, every other one would pass. Each finding here says
-    "error", so any failure that is not acknowledged stops the synth.
-    """
-
-    def __init__(self, rule_files: Sequence[str]) -> None:
-        self._guard = CfnGuardValidator(control_tower_rules_enabled=True, rules=list(rule_files))
+    def __init__(self, controls: Sequence[DisabledControl]) -> None:
+        self._controls = [c.control for c in controls]
+        listed = {rule_file(c) for c in self._controls}
+        self._guard = CfnGuardValidator(
+            control_tower_rules_enabled=True,
+            disabled_rules=sorted(bundled_rule_files() - listed),
+        )
 
     @property
     def name(self) -> str:
-        return str(self._guard.name)
+        return PLUGIN_NAME
 
     @property
     def version(self) -> str | None:
@@ -78,7 +94,10 @@ class ControlTowerChecks:
         return list(self._guard.rule_ids or [])
 
     def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
-        report = self._guard.validate(cast(cdk.IPolicyValidationContextBeta1, context))
+        try:
+            report = self._guard.validate(cast(cdk.IPolicyValidationContextBeta1, context))
+        except (RuntimeError, jsii.errors.JSIIError) as error:  # a finding with no resource
+            return self._unreadable(context, str(error).splitlines()[0])
         return cdk.PolicyValidationPluginReport(
             success=report.success,
             plugin_version=self.version,
@@ -103,15 +122,68 @@ class ControlTowerChecks:
             ],
         )
 
+    def _unreadable(
+        self, context: cdk.IPolicyValidationContext, error: str
+    ) -> cdk.PolicyValidationPluginReport:
+        listed = ", ".join(self._controls)
+        return cdk.PolicyValidationPluginReport(
+            success=False,
+            plugin_version=self.version,
+            violations=[
+                cdk.PolicyViolation(
+                    rule_name="listed-controls",
+                    description=f"one of the controls platform_config/guard_controls.py "
+                    f"disables ({listed}) fails on a resource it does not list, and "
+                    f"cfn-guard did not say which ({error})",
+                    fix="Check the resources added since the list was last right against those "
+                    "controls; `make lint` names them when the profile turns the control back "
+                    "on (governance.guard.enabled_controls).",
+                    severity="error",
+                    violating_resources=[
+                        cdk.PolicyViolatingResource(locations=[], template_path=path)
+                        for path in context.template_paths
+                    ],
+                )
+            ],
+        )
+
+
+def _find(app: cdk.App, path: str) -> IConstruct | None:
+    """The construct at `path`; None if its stack is not in this app (e.g. cluster.enabled off).
+    A path into a stack that is there must exist: the list would be stale."""
+    stack_id, *rest = path.split("/")
+    node: IConstruct | None = app.node.try_find_child(stack_id)
+    if node is None:
+        return None
+    for part in rest:
+        child = node.node.try_find_child(part)
+        if child is None:
+            raise LookupError(
+                f"platform_config/guard_controls.py names {path}, which this app does not have "
+                f"(no {part!r} under {node.node.path}): update the list"
+            )
+        node = child
+    return node
+
 
 def add_control_tower_checks(app: cdk.App, config: PlatformConfig) -> None:
     """Check every template of `app` against Control Tower's proactive controls and the
-    profile's own rule files; acknowledge the controls the profile's stage disables, on the
-    resources listed for each. Call once every stack is built."""
+    profile's own rule files; the controls the profile's stage disables apart, acknowledged on
+    the resources listed for each. Call once every stack is built."""
     guard = config.governance.guard
-    rule_files = [str(PROJECT_ROOT / path) for path in guard.rule_files]
-    cdk.Validations.of(app).add_plugins(ControlTowerChecks(rule_files))
-    for control in disabled_for(config.stage, guard.enabled_controls):
+    disabled = disabled_for(config.stage, guard.enabled_controls)
+    every_other_control = CfnGuardValidator(
+        control_tower_rules_enabled=True,
+        disabled_rules=[rule_file(c.control) for c in disabled],
+        rules=[str(PROJECT_ROOT / path) for path in guard.rule_files],
+    )
+    # CfnGuardValidator implements the plugin interface under its earlier name
+    # (IPolicyValidationPluginBeta1: the same members); the App runs both alike.
+    cdk.Validations.of(app).add_plugins(cast(cdk.IPolicyValidationPlugin, every_other_control))
+    if not disabled:
+        return
+    cdk.Validations.of(app).add_plugins(ListedControls(disabled))
+    for control in disabled:
         for path in control.resources:
             construct = _find(app, path)
             if construct is None:
