@@ -42,6 +42,8 @@ class DisabledControl:
     :param resources: the construct paths of the resources that fail it.
     :param reason: why failing it is the right trade for this platform.
     :param stages: the profiles' stages it is disabled in.
+    :param optional_resources: construct paths of resources that only some settings create
+        (MSK, off as shipped): acknowledged where the profile has them.
     """
 
     control: str
@@ -49,6 +51,7 @@ class DisabledControl:
     resources: tuple[str, ...]
     reason: str
     stages: frozenset[Stage] = BOTH
+    optional_resources: tuple[str, ...] = ()
 
 
 _ACCESS_LOG_BUCKETS = (
@@ -150,6 +153,10 @@ DISABLED_CONTROLS: tuple[DisabledControl, ...] = (
         reason="dev keeps its logs for log_retention_days (30 days) to keep its cost down; "
         "prod keeps them for 365 days and passes.",
         stages=DEVELOPMENT,
+        optional_resources=(
+            "StreamingStack/KafkaToLake/Logs/LogGroup/Resource",
+            "StreamingStack/Kafka/BrokerLogs/LogGroup/Resource",
+        ),
     ),
     DisabledControl(
         control="CT.EC2.PR.10",

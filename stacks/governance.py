@@ -162,9 +162,10 @@ class ListedControls:
         )
 
 
-def _find(app: cdk.App, path: str) -> IConstruct | None:
-    """The construct at `path`; None if its stack is not in this app (e.g. cluster.enabled off).
-    A path into a stack that is there must exist: the list would be stale."""
+def _find(app: cdk.App, path: str, *, optional: bool = False) -> IConstruct | None:
+    """The construct at `path`; None if its stack is not in this app (e.g. cluster.enabled off)
+    or, for an `optional` path, if it is not there. Any other path into a stack that is there
+    must exist: the list would be stale."""
     stack_id, *rest = path.split("/")
     node: IConstruct | None = app.node.try_find_child(stack_id)
     if node is None:
@@ -172,6 +173,8 @@ def _find(app: cdk.App, path: str) -> IConstruct | None:
     for part in rest:
         child = node.node.try_find_child(part)
         if child is None:
+            if optional:
+                return None
             raise LookupError(
                 f"platform_config/guard_controls.py names {path}, which this app does not have "
                 f"(no {part!r} under {node.node.path}): update the list"
@@ -202,8 +205,10 @@ def add_control_tower_checks(app: cdk.App, config: PlatformConfig) -> None:
         return
     cdk.Validations.of(app).add_plugins(ListedControls(disabled, listed & relevant))
     for control in disabled:
-        for path in control.resources:
-            construct = _find(app, path)
+        required = [(path, False) for path in control.resources]
+        optional = [(path, True) for path in control.optional_resources]
+        for path, is_optional in required + optional:
+            construct = _find(app, path, optional=is_optional)
             if construct is None:
                 continue
             cdk.Validations.of(cast(Construct, construct)).acknowledge(

@@ -190,6 +190,22 @@ rule org_streams_are_never_created when %streams not empty {
 """
 
 
+def test_optional_parts_pass_too(tmp_path: Path) -> None:
+    """MSK (off as shipped) adds log groups that dev keeps 30 days: listed as optional."""
+
+    def msk_on(profile: dict[str, Any]) -> None:
+        msk = profile["streaming"]["msk"]
+        msk.update(mode="provisioned", deliver_to_lake=True)
+        msk["client_security_group_ids"] = ["sg-0123456789abcdef0"]
+
+    _app(tmp_path, msk_on).synth()
+    report = Synthesized("dev", tmp_path, ()).validation_report()
+    found = acknowledged([r for r in report["pluginReports"] if r["pluginName"] == PLUGIN_NAME])
+    for group in ("KafkaToLake/Logs", "Kafka/BrokerLogs"):
+        path = f"StreamingStack/{group}/LogGroup/Resource"
+        assert ("CT.CLOUDWATCH.PR.2", "cloudwatch_log_group_retention_period_check", path) in found
+
+
 def test_the_profile_adds_rule_files_and_turns_controls_back_on(tmp_path: Path) -> None:
     rules = tmp_path / "org-rules"
     rules.mkdir()
