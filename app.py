@@ -16,6 +16,7 @@ from platform_config import exit_on_config_error, load_config
 from stacks.alerting import AlertingStack
 from stacks.cluster import ClusterStack
 from stacks.data_lake import DataLakeStack
+from stacks.governance import add_control_tower_checks
 from stacks.ml import MlStack
 from stacks.network import NetworkStack
 from stacks.operations import OperationsStack
@@ -35,7 +36,8 @@ def create_app(**props: Any) -> cdk.App:  # noqa: ANN401 - cdk.App's own keyword
 
 
 def build(app: cdk.App) -> cdk.App:
-    """Add every stack of the profile named in `app`'s context, with cdk-nag on all of them."""
+    """Add every stack of the profile named in `app`'s context, with cdk-nag and AWS Control
+    Tower's proactive controls (stacks/governance.py) on all of them."""
     config = load_config(app)
     cdk.Validations.of(app).add_plugins(
         # Acknowledgements are copied into each resource's Metadata, so a reviewer reading the
@@ -66,6 +68,7 @@ def build(app: cdk.App) -> cdk.App:
         ml=ml,
         cluster=cluster,
     )
+    add_control_tower_checks(app, config)
     return app
 
 

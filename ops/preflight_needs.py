@@ -15,6 +15,7 @@ from typing import Any
 from ops.assembly import AssemblyError, StackTemplate, read_assembly, read_json
 from platform_config import PlatformConfig
 
+#: CDK's default bootstrap qualifier, for an assembly whose manifest names none.
 DEFAULT_QUALIFIER = "hnb659fds"
 _QUALIFIER_IN_PARAMETER = re.compile(r"^/cdk-bootstrap/(?P<qualifier>[^/]+)/version$")
 _PLACEHOLDER = re.compile(r"\$\{AWS::(Partition|AccountId|Region)\}")

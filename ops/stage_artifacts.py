@@ -63,6 +63,7 @@ from platform_config.artifacts import (
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+#: CDK's default bootstrap qualifier: the one used where cdk.json sets no QUALIFIER_CONTEXT_KEY.
 DEFAULT_QUALIFIER = "hnb659fds"
 QUALIFIER_CONTEXT_KEY = "@aws-cdk/core:bootstrapQualifier"
 DEFAULT_PREFIX = "platform-artifacts/"

@@ -10,6 +10,8 @@ from platform_config.alerting import AlertingConfig
 from platform_config.base import LogRetentionDays, Section
 from platform_config.cluster import ClusterConfig
 from platform_config.data_lake import DataLakeConfig
+from platform_config.governance import GovernanceConfig
+from platform_config.guard_controls import BY_ID
 from platform_config.ml import MlConfig
 from platform_config.network import NetworkConfig
 from platform_config.storage import StorageConfig
@@ -31,6 +33,7 @@ class PlatformConfig(Section):
     streaming: StreamingConfig
     ml: MlConfig
     cluster: ClusterConfig
+    governance: GovernanceConfig = Field(default_factory=GovernanceConfig)
 
     @property
     def is_production(self) -> bool:
@@ -48,4 +51,17 @@ class PlatformConfig(Section):
                 "storage.removal_policy must be 'retain' when stage is 'production'; "
                 "'destroy' is for development profiles only"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _enabled_controls_are_disabled_here(self) -> Self:
+        for control in self.governance.guard.enabled_controls:
+            stages = BY_ID[control].stages
+            if self.stage not in stages:
+                only = ", ".join(sorted(stages))
+                raise ValueError(
+                    f"governance.guard.enabled_controls lists {control!r}, which stage "
+                    f"{self.stage} checks already; allowed: controls disabled in this stage "
+                    f"({control} is disabled in {only} only)"
+                )
         return self

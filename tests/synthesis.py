@@ -52,6 +52,18 @@ class Synthesized:
     def manifest(self) -> dict[str, Any]:
         return json.loads((self.outdir / "manifest.json").read_text(encoding="utf-8"))
 
+    def bootstrap_qualifier(self) -> str:
+        """The CDK bootstrap qualifier the assembly deploys with, as its manifest names it
+        (`/cdk-bootstrap/<qualifier>/version`): cdk.json's `@aws-cdk/core:bootstrapQualifier`,
+        or CDK's default."""
+        artifacts = self.manifest()["artifacts"].values()
+        (parameter,) = {
+            a["properties"]["bootstrapStackVersionSsmParameter"]
+            for a in artifacts
+            if a["type"] == "aws:cloudformation:stack"
+        }
+        return str(parameter.split("/")[2])
+
     def validation_report(self) -> dict[str, Any]:
         return json.loads((self.outdir / "validation-report.json").read_text(encoding="utf-8"))
 

@@ -202,6 +202,12 @@ class ApprovalDeployer(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=FAILED_EVENT_RETENTION,
+            # Says what the queue is: a dead-letter queue (Control Tower's CT.SQS.PR.1 asks
+            # every other queue for a DLQ of its own). allowAll is SQS's default when unset:
+            # any queue of this account and Region may name it.
+            redrive_allow_policy=sqs.RedriveAllowPolicy(
+                redrive_permission=sqs.RedrivePermission.ALLOW_ALL
+            ),
             removal_policy=removal_policy,
         )
         cdk.Validations.of(default_resource(queue)).acknowledge(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from ops.stage_artifacts import DEFAULT_QUALIFIER
 from platform_config import ConfigError, parse_profile
 from platform_config.artifacts import ArtifactLock, pin_staged, read_lock
 from tests.cluster.test_cluster_stack import (
@@ -26,7 +27,8 @@ from tests.synthesis import CLI_CONTEXT, Synthesized, cdk_json_context, platform
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-BUCKET = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+# Where `make stage-artifacts` stages with CDK's default qualifier (as cdk.json has it).
+BUCKET = f"cdk-{DEFAULT_QUALIFIER}-assets-{ACCOUNT}-{REGION}"
 KEYS = ("spark", "hadoop_aws", "aws_sdk_bundle")
 ENV_NAMES = {"spark": "SPARK", "hadoop_aws": "HADOOP_AWS", "aws_sdk_bundle": "AWS_SDK_BUNDLE"}
 

@@ -21,7 +21,7 @@ from moto.server import ThreadedMotoServer
 import moto_cfn_models
 from moto_cfn_models.account_quotas import clear_applied_quotas, set_applied_quota
 from ops.preflight import Account, check_lake_formation, load_profile, main
-from ops.preflight_needs import profile_needs
+from ops.preflight_needs import DEFAULT_QUALIFIER, profile_needs
 from tests.fake_aws import use_fake_aws
 from tests.synthesis import REPO_ROOT, Synthesized, cdk_json_context
 
@@ -76,7 +76,7 @@ def healthy_account(*, endpoint_quota: int = 4, spot_quota: int = 1) -> None:
         ACCOUNT, REGION, "ec2", quota_code="L-0263D0A3", quota_name="EC2-VPC Elastic IPs", value=5
     )
     boto3.client("ssm").put_parameter(
-        Name="/cdk-bootstrap/hnb659fds/version", Value="30", Type="String"
+        Name=f"/cdk-bootstrap/{DEFAULT_QUALIFIER}/version", Value="30", Type="String"
     )
 
 
@@ -107,9 +107,9 @@ def test_a_ready_account_passes_every_check_it_can_ask(
     assert lines["NAT gateways per AZ"].startswith("OK")  # moto's default list: AWS's 5
     assert (
         "version 30; the assembly requires >= 6"
-        in lines["CDK bootstrap (/cdk-bootstrap/hnb659fds/version)"]
+        in lines[f"CDK bootstrap (/cdk-bootstrap/{DEFAULT_QUALIFIER}/version)"]
     )
-    assert "in the account: hnb659fds" in lines["CDK bootstrap qualifiers"]
+    assert f"in the account: {DEFAULT_QUALIFIER}" in lines["CDK bootstrap qualifiers"]
     # The emulator has no organization: said, not passed.
     assert lines["Control Tower controls"].startswith("NOT ASKED")
 
@@ -217,13 +217,16 @@ def test_old_or_missing_bootstrap_warns(
     healthy_account()
     ssm = boto3.client("ssm")
     if version is None:
-        ssm.delete_parameter(Name="/cdk-bootstrap/hnb659fds/version")
+        ssm.delete_parameter(Name=f"/cdk-bootstrap/{DEFAULT_QUALIFIER}/version")
     else:
         ssm.put_parameter(
-            Name="/cdk-bootstrap/hnb659fds/version", Value=version, Type="String", Overwrite=True
+            Name=f"/cdk-bootstrap/{DEFAULT_QUALIFIER}/version",
+            Value=version,
+            Type="String",
+            Overwrite=True,
         )
     status, lines = preflight(dev, capsys)
-    line = lines["CDK bootstrap (/cdk-bootstrap/hnb659fds/version)"]
+    line = lines[f"CDK bootstrap (/cdk-bootstrap/{DEFAULT_QUALIFIER}/version)"]
     assert line.startswith("WARN")
     assert says in line
     assert "cdk bootstrap" in line
@@ -315,12 +318,12 @@ def test_reports_the_account_qualifiers_and_the_cdk_roles_boundary(
         ),
     )["Policy"]["Arn"]
     iam.create_role(
-        RoleName=f"cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-{REGION}",
+        RoleName=f"cdk-{DEFAULT_QUALIFIER}-cfn-exec-role-{ACCOUNT}-{REGION}",
         AssumeRolePolicyDocument="{}",
         PermissionsBoundary=boundary,
     )
     _, lines = preflight(dev, capsys)
-    assert "in the account: hnb659fds, orgq1234" in lines["CDK bootstrap qualifiers"]
+    assert f"in the account: {DEFAULT_QUALIFIER}, orgq1234" in lines["CDK bootstrap qualifiers"]
     roles = lines["CDK roles' permissions boundary"]
-    assert f"cdk-hnb659fds-cfn-exec-role-{ACCOUNT}-{REGION} boundary {boundary}" in roles
-    assert f"cdk-hnb659fds-deploy-role-{ACCOUNT}-{REGION} absent" in roles
+    assert f"cdk-{DEFAULT_QUALIFIER}-cfn-exec-role-{ACCOUNT}-{REGION} boundary {boundary}" in roles
+    assert f"cdk-{DEFAULT_QUALIFIER}-deploy-role-{ACCOUNT}-{REGION} absent" in roles

@@ -30,7 +30,7 @@ import pytest
 from moto import mock_aws
 
 from ops import stage_artifacts
-from ops.stage_artifacts import UPSTREAMS, Http, main, published_digest
+from ops.stage_artifacts import DEFAULT_QUALIFIER, UPSTREAMS, Http, main, published_digest
 from platform_config import parse_profile
 from platform_config.artifacts import pin_staged, read_lock
 from tests.config_testkit import profile
@@ -38,7 +38,8 @@ from tests.fake_aws import use_fake_aws
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-BUCKET = f"cdk-hnb659fds-assets-{ACCOUNT}-{REGION}"
+# The CDK assets bucket of an account bootstrapped with CDK's default qualifier (as cdk.json is).
+BUCKET = f"cdk-{DEFAULT_QUALIFIER}-assets-{ACCOUNT}-{REGION}"
 SPARK = "https://archive.apache.org/dist/spark/spark-3.5.7/spark-3.5.7-bin-hadoop3.tgz"
 MAVEN = "https://repo1.maven.org/maven2"
 HADOOP_AWS = f"{MAVEN}/org/apache/hadoop/hadoop-aws/3.3.4/hadoop-aws-3.3.4.jar"

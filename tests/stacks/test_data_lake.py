@@ -402,7 +402,8 @@ def test_job_role_reaches_only_its_prefixes(synthesized: Synthesized) -> None:
     # The rest of GetObject is the job's own code: exact asset objects, no wildcard.
     assets = readable - {f"<{raw}.Arn>/events/*", f"<{raw}.Arn>/landing/events/*", *writable}
     assert len(assets) == 3
-    assert all("cdk-hnb659fds-assets" in a and "*" not in a for a in assets)
+    bucket = f"cdk-{synthesized.bootstrap_qualifier()}-assets"
+    assert all(bucket in a and "*" not in a for a in assets)
 
 
 def test_job_role_reads_exactly_the_lake_events_tables(synthesized: Synthesized) -> None:
