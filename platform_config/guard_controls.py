@@ -67,6 +67,7 @@ _ALL_BUCKETS = (
     "MlStack/Artifacts/Bucket/Resource",
 )
 _MASTER_GROUP = "ClusterStack/Master/Group/ASG"
+_NAT_INSTANCE = "NetworkStack/Vpc/publicSubnet1/NatInstance/Resource"
 _WORKER_GROUP = "ClusterStack/Workers/Group/ASG"
 
 DISABLED_CONTROLS: tuple[DisabledControl, ...] = (
@@ -167,6 +168,32 @@ DISABLED_CONTROLS: tuple[DisabledControl, ...] = (
         ),
         reason="dev turns the cluster's detailed monitoring off (cluster.detailed_monitoring: "
         "CloudWatch bills the one-minute metrics per instance); prod turns it on and passes.",
+        stages=DEVELOPMENT,
+    ),
+    # dev's NAT instance (network.nat_provider: instance), the $7 stand-in for a $33 gateway.
+    DisabledControl(
+        control="CT.EC2.PR.8",
+        rule="ec2_instance_no_public_ip_check",
+        resources=(_NAT_INSTANCE,),
+        reason="a NAT instance forwards the private subnets' traffic to the internet through "
+        "its own public address: without one it is no NAT. Only the VPC may reach it.",
+        stages=DEVELOPMENT,
+    ),
+    DisabledControl(
+        control="CT.EC2.PR.13",
+        rule="ec2_instance_detailed_monitoring_enabled_check",
+        resources=(_NAT_INSTANCE,),
+        reason="one-minute metrics are billed per instance; dev's NAT instance keeps the free "
+        "five-minute ones (prod has NAT gateways, which this control does not concern).",
+        stages=DEVELOPMENT,
+    ),
+    DisabledControl(
+        control="CT.EC2.PR.19",
+        rule="ec2_instance_nitro_encryption_in_transit_check",
+        resources=(_NAT_INSTANCE,),
+        reason="the control asks for an instance type that encrypts traffic between instances "
+        "(c5n, m6i, ...: ten times a t4g.nano). A NAT instance forwards what its clients "
+        "send, already TLS for every AWS API the platform calls.",
         stages=DEVELOPMENT,
     ),
 )

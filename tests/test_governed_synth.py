@@ -13,11 +13,14 @@ qualifier of its own.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ops.access.check import ProfileReport, check_profile
+from ops.access.simulator import Simulator
 from ops.stage_artifacts import DEFAULT_QUALIFIER, load_profile
 from tests.stacks.streaming_testkit import ModeApp
 from tests.synthesis import (
@@ -191,3 +194,39 @@ def test_the_example_boundary_fits_a_managed_policy() -> None:
     document = json.dumps(example(), separators=(",", ":"))
     assert len(document) <= MANAGED_POLICY_MAX_CHARS
     assert all(s["Resource"] for s in example()["Statement"])
+
+
+@pytest.fixture(scope="module")
+def simulator() -> Iterator[Simulator]:
+    with Simulator() as running:
+        yield running
+
+
+def _access_report(
+    governed: Synthesized, simulator: Simulator, boundary: dict[str, Any]
+) -> ProfileReport:
+    return check_profile(
+        governed.outdir, governed.profile, simulator, boundaries={BOUNDARY_NAME: boundary}
+    )
+
+
+def test_the_access_table_holds_under_the_boundary_and_the_qualifier(
+    governed: Synthesized, simulator: Simulator
+) -> None:
+    """Every call the platform depends on is still allowed with every role bounded by the
+    example boundary, and the assets bucket is the custom qualifier's."""
+    report = _access_report(governed, simulator, example())
+    assert report.ok, "\n".join(report.lines())
+    assert any(f"cdk-{QUALIFIER}-assets-" in o.expanded.request.resource for o in report.outcomes)
+
+
+def test_a_boundary_without_an_action_the_platform_needs_fails_its_rows(
+    governed: Synthesized, simulator: Simulator
+) -> None:
+    narrowed = example()
+    narrowed["Statement"] = [s for s in narrowed["Statement"] if s.get("Sid") != "Cloudformation"]
+    report = _access_report(governed, simulator, narrowed)
+    failed = [o.line() for o in report.outcomes if not o.ok]
+    assert failed
+    assert all("cloudformation:SignalResource" in line for line in failed), failed
+    assert all("ImplicitlyDenied" in line for line in failed), failed
