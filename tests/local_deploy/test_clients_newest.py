@@ -69,6 +69,7 @@ RUN = {
     ("sagemaker", "start-pipeline-execution"),
     ("sagemaker", "list-pipeline-execution-steps"),
     ("sagemaker-runtime", "invoke-endpoint"),
+    ("iam", "create-policy"),
 }
 #: The README's commands not run here, and why.
 NOT_RUN = {
