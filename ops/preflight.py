@@ -368,7 +368,7 @@ def check_lake_formation(account: Account, needs: ProfileNeeds) -> Check:
     return _asked(name, ask)
 
 
-def check_control_tower(account: Account) -> Check:
+def check_control_tower(account: Account, needs: ProfileNeeds) -> Check:
     name = "Control Tower controls"
 
     def ask() -> Check:
@@ -389,14 +389,30 @@ def check_control_tower(account: Account) -> Check:
         controls = sorted(
             c["controlIdentifier"].split("/")[-1] for p in pages for c in p["enabledControls"]
         )
-        return Check(
-            "INFO",
-            name,
-            f"{len(controls)} enabled on {parent['Id']}; the project keeps no list of disabled "
-            "controls to compare yet",
-        )
+        return compare_controls(name, parent["Id"], controls, needs.disabled_controls)
 
     return _asked(name, ask)
+
+
+def compare_controls(name: str, ou: str, enabled: list[str], disabled: tuple[str, ...]) -> Check:
+    """The OU's enabled controls against those the profile fails on purpose. Controls are
+    compared by id (CT.S3.PR.9); one named only by an opaque identifier cannot be compared."""
+    enforced = sorted(set(enabled) & set(disabled))
+    if enforced:
+        return Check(
+            "FAIL",
+            name,
+            f"{ou} enforces {', '.join(enforced)}, which this profile fails on purpose "
+            "(platform_config/guard_controls.py); its hooks will refuse those resources",
+            "turn each on in governance.guard.enabled_controls and fix what synth then reports, "
+            "or have the control lifted for this account",
+        )
+    return Check(
+        "OK",
+        name,
+        f"{len(enabled)} enabled on {ou}; none of the {len(disabled)} this profile fails on "
+        "purpose",
+    )
 
 
 def run_checks(account: Account, needs: ProfileNeeds) -> list[Check]:
@@ -406,7 +422,7 @@ def run_checks(account: Account, needs: ProfileNeeds) -> list[Check]:
         *check_network(account, needs),
         *check_bootstrap(account, needs),
         check_lake_formation(account, needs),
-        check_control_tower(account),
+        check_control_tower(account, needs),
     ]
 
 

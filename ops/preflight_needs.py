@@ -14,6 +14,7 @@ from typing import Any
 
 from ops.assembly import AssemblyError, StackTemplate, read_assembly, read_json
 from platform_config import PlatformConfig
+from platform_config.guard_controls import disabled_for
 
 #: CDK's default bootstrap qualifier, for an assembly whose manifest names none.
 DEFAULT_QUALIFIER = "hnb659fds"
@@ -53,6 +54,8 @@ class ProfileNeeds:
     cdk_role_arns: tuple[str, ...]  # with ${AWS::...} placeholders, as the manifest writes them
     sagemaker: tuple[SageMakerNeed, ...]
     lake_formation_admins: tuple[str, ...] | None  # None: Lake Formation is off
+    #: The Control Tower controls the profile fails on purpose (platform_config/guard_controls.py).
+    disabled_controls: tuple[str, ...] = ()
 
     @property
     def reserved_total(self) -> int:
@@ -177,4 +180,7 @@ def profile_needs(outdir: Path, config: PlatformConfig) -> ProfileNeeds:
         cdk_role_arns=roles,
         sagemaker=_sagemaker_needs(config),
         lake_formation_admins=tuple(lake_formation.admins) if lake_formation.enabled else None,
+        disabled_controls=tuple(
+            c.control for c in disabled_for(config.stage, config.governance.guard.enabled_controls)
+        ),
     )

@@ -20,7 +20,7 @@ from moto.server import ThreadedMotoServer
 
 import moto_cfn_models
 from moto_cfn_models.account_quotas import clear_applied_quotas, set_applied_quota
-from ops.preflight import Account, check_lake_formation, load_profile, main
+from ops.preflight import Account, check_lake_formation, compare_controls, load_profile, main
 from ops.preflight_needs import DEFAULT_QUALIFIER, profile_needs
 from tests.fake_aws import use_fake_aws
 from tests.synthesis import REPO_ROOT, Synthesized, cdk_json_context
@@ -327,3 +327,23 @@ def test_reports_the_account_qualifiers_and_the_cdk_roles_boundary(
     roles = lines["CDK roles' permissions boundary"]
     assert f"cdk-{DEFAULT_QUALIFIER}-cfn-exec-role-{ACCOUNT}-{REGION} boundary {boundary}" in roles
     assert f"cdk-{DEFAULT_QUALIFIER}-deploy-role-{ACCOUNT}-{REGION} absent" in roles
+
+
+def test_an_ou_that_enforces_a_control_the_profile_fails_is_a_failure() -> None:
+    failing = compare_controls(
+        "Control Tower controls",
+        "ou-ab12",
+        ["CT.S3.PR.9", "CT.X.PR.1"],
+        ("CT.S3.PR.9", "CT.S3.PR.4"),
+    )
+    assert failing.verdict == "FAIL"
+    assert "ou-ab12 enforces CT.S3.PR.9, which this profile fails on purpose" in failing.line()
+    passing = compare_controls("Control Tower controls", "ou-ab12", ["CT.X.PR.1"], ("CT.S3.PR.9",))
+    assert passing.verdict == "OK"
+    assert "none of the 1 this profile fails on purpose" in passing.line()
+
+
+def test_the_profiles_needs_name_the_controls_they_fail(dev: Synthesized) -> None:
+    needs = profile_needs(dev.outdir, load_profile("dev", REPO_ROOT / "cdk.json"))
+    assert "CT.S3.PR.9" in needs.disabled_controls
+    assert "CT.EC2.PR.8" in needs.disabled_controls
