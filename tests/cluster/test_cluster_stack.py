@@ -290,11 +290,14 @@ def test_secret_is_generated_encrypted_and_readable_by_the_nodes_only(
         "PasswordLength": 64,
     }
     assert secret["KmsKeyId"] == {"Fn::GetAtt": ["SecretKeyBCA64351", "Arn"]}
-    # Reads are denied in the secret's policy; the key denies nothing, because Secrets Manager
+    # Reads are denied in the secret's policy; the key denies no use, because Secrets Manager
     # decrypts with the caller's own rights when CloudFormation creates the secret or an
     # operator puts a new value (a Decrypt deny in the key policy rolled the stack back).
     key = synthesized.template_json(STACK)["Resources"]["SecretKeyBCA64351"]["Properties"]
-    assert [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"] == []
+    # The one deny is every key's CT.KMS.PR.3 guard (grants for AWS resources only); nothing
+    # denies the encrypt and decrypt that CloudFormation and an operator need.
+    denies = [s for s in key["KeyPolicy"]["Statement"] if s["Effect"] == "Deny"]
+    assert [s["Action"] for s in denies] == ["kms:CreateGrant"]
     (policy,) = resources(synthesized, "AWS::SecretsManager::ResourcePolicy").values()
     assert policy["SecretId"] == {"Ref": "SecretA29EB826"}
     (deny,) = [s for s in policy["ResourcePolicy"]["Statement"] if s["Effect"] == "Deny"]
