@@ -33,6 +33,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local_deploy.archives import extract_data
+
 _MARK = "_local_endpoint_installed"
 CONTAINER_MODEL_DIR = "/opt/ml/model"
 DEFAULT_PROGRAM = "inference.py"
@@ -119,7 +121,7 @@ def _load(s3: Any, container: Mapping[str, Any]) -> LoadedModel:  # noqa: ANN401
     archive = directory / "model.tar.gz"
     archive.write_bytes(stored.value)
     with tarfile.open(archive, "r:gz") as bundle:
-        bundle.extractall(directory, filter="data")
+        extract_data(bundle, directory)
     environment = container.get("Environment") or {}
     program = environment.get("SAGEMAKER_PROGRAM", DEFAULT_PROGRAM)
     submit = environment.get("SAGEMAKER_SUBMIT_DIRECTORY", f"{CONTAINER_MODEL_DIR}/code")

@@ -40,6 +40,8 @@ from typing import Any, Protocol
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError
 
+from local_deploy.archives import extract_data
+
 CONTAINER_ROOT = "/opt/ml"
 SUPPORTED_TYPES = ("Processing", "Training", "Condition", "RegisterModel", "Fail")
 _STEP_REFERENCE = re.compile(r"^Steps\.([A-Za-z0-9\-_]+)\.(.+)$")
@@ -607,7 +609,7 @@ class PipelineRunner:
         if not archive.is_file():
             raise StepError(f"step {name}: sagemaker_submit_directory {submit} was not delivered")
         with tarfile.open(archive, "r:gz") as bundle:
-            bundle.extractall(code, filter="data")
+            extract_data(bundle, code)
         model_dir = self.local(f"{CONTAINER_ROOT}/model")
         output_dir = self.local(f"{CONTAINER_ROOT}/output/data")
         checkpoint = arguments.get("CheckpointConfig")
