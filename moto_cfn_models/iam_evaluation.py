@@ -18,7 +18,7 @@ from moto.iam.models import AWSManagedPolicy, Role, iam_backends
 from moto.kms.models import kms_backends
 from moto.utilities.utils import get_partition
 
-from ops.access.guard import AccessGuard, Need, Principal
+from ops.access.guard import AccessGuard, Need, Principal, policy_document
 from ops.access.policies import NamedPolicy, engine_readable
 from ops.access.simulator import shared_simulator
 
@@ -38,30 +38,27 @@ class BackendPolicies:
     def identity(self, role_arn: str) -> tuple[tuple[NamedPolicy, ...], NamedPolicy | None]:
         iam = iam_backends[self.account][self._partition]
         role = iam.get_role(role_arn.rsplit("/", 1)[-1])
-        policies = [NamedPolicy(name, _document(text)) for name, text in role.policies.items()]
+        policies = [
+            NamedPolicy(name, policy_document(text)) for name, text in role.policies.items()
+        ]
         for arn, policy in role.managed_policies.items():
-            document = engine_readable(_document(_default_document(policy)))
+            document = engine_readable(policy_document(_default_document(policy)))
             policies.append(NamedPolicy(arn.rsplit("/", 1)[-1], document))
         boundary = None
         if role.permissions_boundary_arn:
             managed = iam.get_policy(role.permissions_boundary_arn)
-            boundary = NamedPolicy("boundary", _document(_default_document(managed)))
+            boundary = NamedPolicy("boundary", policy_document(_default_document(managed)))
         return tuple(policies), boundary
 
     def resource_policy(self, arn: str) -> dict[str, Any] | None:
         if arn.split(":")[2] == "kms":
             key = kms_backends[self.account][self.region].describe_key(arn)
-            return _document(key.policy)
+            return policy_document(key.policy)
         return None
 
 
 def _default_document(policy: Any) -> Any:  # noqa: ANN401 - moto's ManagedPolicy
     return next(v.document for v in policy.versions if v.is_default)
-
-
-def _document(value: Any) -> dict[str, Any]:  # noqa: ANN401 - a JSON string or a dict
-    document: dict[str, Any] = json.loads(value) if isinstance(value, str) else dict(value)
-    return document
 
 
 def execution_role(account: str, region: str, stack_id: str) -> str | None:

@@ -71,7 +71,9 @@ class LivePolicies:
         policies = [
             NamedPolicy(
                 policy,
-                _document(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]),
+                policy_document(
+                    iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"]
+                ),
             )
             for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]
         ]
@@ -88,7 +90,7 @@ class LivePolicies:
         document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"][
             "Document"
         ]
-        return NamedPolicy(arn.rsplit("/", 1)[-1], engine_readable(_document(document)))
+        return NamedPolicy(arn.rsplit("/", 1)[-1], engine_readable(policy_document(document)))
 
     def resource_policy(self, arn: str) -> dict[str, Any] | None:
         """The resource-based policy AWS consults for a request on `arn` (None: it has none)."""
@@ -121,7 +123,7 @@ class LivePolicies:
                 "NotFound",
             ):
                 raise
-        return _document(text) if text else None
+        return policy_document(text) if text else None
 
     def object_encryption(self, bucket: str, key: str | None) -> tuple[str | None, bool]:
         """The KMS key (ARN) an object is, or would be, encrypted with, and whether S3 Bucket Keys
@@ -184,7 +186,8 @@ class LivePolicies:
         return str(found)
 
 
-def _document(value: Any) -> dict[str, Any]:  # noqa: ANN401 - str, or a dict already decoded
+def policy_document(value: Any) -> dict[str, Any]:  # noqa: ANN401 - str, or a dict already decoded
+    """A policy as IAM returns it (JSON, URL-encoded JSON, or a decoded dict), as a dict."""
     if isinstance(value, str):
         text = value if value.lstrip().startswith("{") else unquote(value)
         decoded: dict[str, Any] = json.loads(text)

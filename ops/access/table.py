@@ -986,4 +986,23 @@ DEPLOY: tuple[Call, ...] = (
     ),
 )
 
-CALLS: tuple[Call, ...] = STREAMING + LAKE + ML + ALERTING + CLUSTER + NETWORK + DEPLOY
+#: Every key's CT.KMS.PR.3 statement (constructs/core/key.py): a grant is for an AWS resource,
+#: or made by an AWS service, or it is refused, to an administrator too.
+GRANTS: tuple[Call, ...] = (
+    deny(
+        "administrator",
+        "kms:CreateGrant",
+        _LAKE_KEY,
+        why="no one creates a grant on a key that is not for an AWS resource",
+        context={"kms:GrantIsForAWSResource": "false"},
+    ),
+    allow(
+        "administrator",
+        "kms:CreateGrant",
+        _LAKE_KEY,
+        why="a grant an AWS service creates for a resource it manages is allowed",
+        context={"kms:GrantIsForAWSResource": "true"},
+    ),
+)
+
+CALLS: tuple[Call, ...] = STREAMING + LAKE + ML + ALERTING + CLUSTER + NETWORK + DEPLOY + GRANTS
